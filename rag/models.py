@@ -1,0 +1,86 @@
+"""Typed values that cross the engine's boundary; each interface renders them its own way."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    title: str
+    doc_type: str
+    number: str | None
+    date: str | None
+    issuer: str | None
+    commune: str | None
+    period: str | None
+    file_name: str
+    passages: int
+    classification: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    document_id: str
+    title: str
+    commune: str | None
+    section: str  # citation form, "II.4"
+    section_path: str  # "II. Nhiệm vụ trọng tâm tháng 10/2025 › 4. Ban Xây dựng Đảng"
+    text: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    document_id: str
+    title: str
+    commune: str | None
+    section: str
+    section_path: str
+    quote: str  # a verbatim substring of `text`
+    text: str  # the full passage
+    passage_id: str
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "passages": [
+                {"id": p.id, "document_id": p.document_id, "title": p.title, "section": p.section,
+                 "section_path": p.section_path, "commune": p.commune, "score": round(p.score, 4), "text": p.text}
+                for p in self.passages
+            ],
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, Vietnamese reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "replaced": self.replaced,
+            "failed": [{"file": name, "error": reason} for name, reason in self.failed],
+        }

@@ -1,0 +1,129 @@
+"""SQL store (SQLAlchemy 2.0): the source of truth for documents and passages.
+
+A document is searchable only once its status is `ready`; it becomes ready in the same
+transaction that retires the version it replaces, after its vectors are in Chroma. A crash
+at any point therefore leaves the old or the new version searchable, never half of one.
+`generation` grows with every change so that other processes notice and reload.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, create_engine, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+READY = "ready"
+PENDING = "pending"
+RETIRED = "retired"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(1024), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    doc_type: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str | None] = mapped_column(String(64))
+    date: Mapped[str | None] = mapped_column(String(10))
+    issuer: Mapped[str | None] = mapped_column(String(256))
+    signer: Mapped[str | None] = mapped_column(String(256))
+    signer_role: Mapped[str | None] = mapped_column(String(256))
+    commune: Mapped[str | None] = mapped_column(String(128))
+    commune_key: Mapped[str] = mapped_column(String(128), default="", index=True)
+    period: Mapped[str | None] = mapped_column(String(64))
+    classification: Mapped[str | None] = mapped_column(String(16))
+    recipients: Mapped[list[str]] = mapped_column(default=list)
+    text: Mapped[str] = mapped_column(Text)
+    embed_model: Mapped[str] = mapped_column(String(256))
+    ingested_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+
+    passages: Mapped[list[Passage]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Passage.ordinal"
+    )
+
+
+class Passage(Base):
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_document_ordinal", "document_id", "ordinal"),)
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int]
+    start: Mapped[int]
+    end: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    section_path: Mapped[str] = mapped_column(Text, default="")
+    section_label: Mapped[str] = mapped_column(String(128), default="")
+    period: Mapped[str | None] = mapped_column(String(64))
+
+    document: Mapped[Document] = relationship(back_populates="passages")
+
+
+class Meta(Base):
+    """Small key-value facts about the store (generation counter, embedding model)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def make_sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def generation(session: Session) -> int:
+    value = session.get(Meta, "generation")
+    return int(value.value) if value else 0
+
+
+def bump_generation(session: Session) -> None:
+    row = session.get(Meta, "generation")
+    if row is None:
+        session.add(Meta(key="generation", value="1"))
+    else:
+        row.value = str(int(row.value) + 1)
+
+
+def ready_documents(session: Session) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.status == READY).order_by(Document.ingested_at)))
+
+
+def ready_by_source(session: Session, source: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.source == source, Document.status == READY)).first()
+
+
+def publish(session: Session, document_id: str, replaces: str | None) -> None:
+    """Make a pending document searchable and retire the one it replaces, atomically."""
+    session.execute(update(Document).where(Document.id == document_id).values(status=READY))
+    if replaces and replaces != document_id:
+        old = session.get(Document, replaces)
+        if old is not None:
+            session.delete(old)
+    bump_generation(session)

@@ -1,0 +1,246 @@
+"""Vietnamese text layer, applied identically to documents at ingest and to questions.
+
+- `clean` turns extracted text into the canonical form every offset refers to:
+  NFC, one tone-mark style, no stray control characters, hard-wrapped lines re-flowed.
+- `fold` strips diacritics for matching typed-without-accents questions.
+- `tokens` produces the lexical terms (folded syllables, document numbers, numbers).
+- `parse_number` reads Vietnamese numerals ("1.173", "55,8", "18,695").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Old-style tone placement ("ủy", "hòa", "khóa") is the more common one in the seeds; the
+# new style ("uỷ", "hoà", "khoá") moves the mark to the second vowel of an open syllable.
+_NEW_TO_OLD_TONE = {}
+for _pair, _marks in (("oa", "àáảãạ"), ("oe", "èéẻẽẹ"), ("uy", "ỳýỷỹỵ")):
+    _first = _pair[0]
+    for _mark in _marks:
+        _tone = unicodedata.normalize("NFD", _mark)[1:]
+        _moved = unicodedata.normalize("NFC", _first + _tone) + unicodedata.normalize("NFD", _mark)[0]
+        for _case in (str.lower, str.upper, str.capitalize):
+            _NEW_TO_OLD_TONE[_case(_first + _mark)] = _case(_moved)
+_TONE_RE = re.compile(
+    "(?<![qQ])(" + "|".join(sorted(map(re.escape, _NEW_TO_OLD_TONE), key=len, reverse=True)) + r")(?!\w)"
+)
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+
+
+def normalize(text: str) -> str:
+    """NFC, one tone-mark style, no control characters; keeps line structure."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _TONE_RE.sub(lambda m: _NEW_TO_OLD_TONE[m.group(1)], text)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: "Đảng ủy" -> "dang uy"."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
+# ---------------------------------------------------------------------------
+# Re-flow of hard-wrapped lines
+
+HEADING_RE = re.compile(
+    r"""^\s*(?:\#{1,6}\s*)?(?:\*\*)?\s*(
+        PHẦN\s+THỨ\s+\S+
+      | [A-ZĐ]\s*\.(?=\s)
+      | [IVXLC]+\s*\.(?=\s)
+      | \d{1,2}(?:\s*\.\s*\d{1,2}){0,3}\s*\.(?=\s)
+      | \d{1,2}(?:\.\d{1,2}){1,3}(?=\s)
+    )""",
+    re.VERBOSE,
+)
+BULLET_RE = re.compile(r"^\s*(?:[-–+•*]|\d+\))\s+")
+_TERMINAL = tuple(".!?:;”\"»)")
+
+
+def _starts_block(line: str) -> bool:
+    return bool(HEADING_RE.match(line) or BULLET_RE.match(line) or line.lstrip().startswith(("#", "|")))
+
+
+def reflow(text: str) -> str:
+    """Join lines that a word processor or PDF broke in the middle of a sentence.
+
+    A line is continued by the next non-blank line when it does not end a sentence and the
+    next line does not open a heading or bullet, and either the next line starts in lower
+    case or the document is hard-wrapped (most lines about the same length) and this line
+    is one of the long ones.
+    """
+    lines = [line.rstrip() for line in text.split("\n")]
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    if not lengths:
+        return "\n".join(lines).strip("\n")
+    median = lengths[len(lengths) // 2]
+    wrapped = 30 <= median <= 110 and sum(1 for n in lengths if n > 160) <= len(lengths) * 0.1
+    out: list[str] = []
+    last_len = 0  # length of the last physical line, not of the paragraph it joined
+    pending_blank = False
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            pending_blank = True
+            continue
+        if out:
+            prev = out[-1]
+            joinable = (
+                not prev.endswith(_TERMINAL)
+                and not _starts_block(line)
+                and not _is_title_line(prev)
+                and not _is_rule(line)
+            )
+            long_prev = wrapped and last_len >= 0.6 * median
+            if joinable and (line[0].islower() or long_prev):
+                out[-1] = prev + " " + line
+                last_len = len(line)
+                pending_blank = False
+                continue
+            if pending_blank:
+                out.append("")
+        out.append(line)
+        last_len = len(line)
+        pending_blank = False
+    return "\n".join(out)
+
+
+def _is_rule(line: str) -> bool:
+    return not any(ch.isalnum() for ch in line)
+
+
+def _is_title_line(line: str) -> bool:
+    """Upper-case header lines ("THÔNG BÁO", "T/M BAN THƯỜNG VỤ") and separators stand alone."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return _is_rule(line) or line.startswith("#") or (bool(letters) and all(ch.isupper() for ch in letters))
+
+
+def clean(text: str) -> str:
+    """The canonical document text every offset and quote refers to."""
+    text = normalize(text)
+    text = "\n".join(_SPACES_RE.sub(" ", line) for line in text.split("\n"))
+    return reflow(text)
+
+
+# ---------------------------------------------------------------------------
+# Tokens
+
+DOC_NUMBER_RE = re.compile(
+    r"(?<![\w/])(\d{1,5})\s*[-–]\s*([A-ZĐa-zđ]{1,6})\s*/\s*([A-ZĐa-zđ]{1,10}(?:\s*-\s*[A-ZĐa-zđ]{1,10})?)(?![\w])"
+)
+_TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*|[^\W\d_]+", re.UNICODE)
+
+
+def doc_number(number: str, kind: str, issuer: str) -> str:
+    """Canonical document number: "50-CT/TW"."""
+    issuer = re.sub(r"\s+", "", issuer)
+    return f"{int(number)}-{kind.upper()}/{issuer.upper()}"
+
+
+def _number_token(raw: str) -> list[str]:
+    if "/" in raw:  # parts first, so "tháng 10/2025" yields the pair "tháng 10"
+        return [part.replace(".", "") for part in raw.split("/") if part] + [raw]
+    if "." in raw and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
+        return [raw.replace(".", "")]
+    return [raw]
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lower-case words (diacritics kept) and normalised numbers, in order."""
+    out: list[str] = []
+    for match in _TOKEN_RE.finditer(normalize(text).lower()):
+        tok = match.group(0)
+        if tok[0].isdigit():
+            out.extend(_number_token(tok))
+        else:
+            out.append(tok)
+    return out
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Folded words and normalised numbers, in order."""
+    return [fold(word) for word in word_tokens(text)]
+
+
+def doc_number_tokens(text: str) -> list[str]:
+    """Compound tokens for document numbers, so "50-CT/TW" matches as a whole."""
+    return ["#" + fold(doc_number(*m.groups())) for m in DOC_NUMBER_RE.finditer(text)]
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+_NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
+
+
+def parse_number(text: str) -> float | None:
+    """Vietnamese numeral to a value: "." groups thousands, "," is the decimal mark."""
+    match = _NUMBER_RE.fullmatch(text.strip())
+    if not match:
+        return None
+    value = text.strip().replace(".", "").replace(",", ".")
+    number = float(value)
+    return int(number) if number.is_integer() and "," not in text else number
+
+
+def parse_fraction(text: str) -> tuple[float, float] | None:
+    """ "1.309/1.860" -> (1309, 1860)."""
+    parts = text.split("/")
+    if len(parts) != 2:
+        return None
+    a, b = parse_number(parts[0]), parse_number(parts[1])
+    return None if a is None or b is None else (a, b)
+
+
+def find_numbers(text: str) -> list[str]:
+    """Numerals in a text, as written ("1.173", "55,8", "16/9/2025")."""
+    return re.findall(r"\d+(?:[.,/]\d+)*", text)
+
+
+# ---------------------------------------------------------------------------
+# Sentences
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"”»)]*\s+(?=[\"“«(\-–•]?\s*[A-ZĐÀ-Ỹ0-9])|\n+")
+_LONG_SENTENCE = 320
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of `text[start:end]`, whitespace trimmed.
+
+    Very long sentences are cut further at semicolons, the way these reports list clauses.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for match in _SENTENCE_END_RE.finditer(text, start, end):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, end))
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        for c, d in _split_long(text, a, b):
+            while c < d and text[c].isspace():
+                c += 1
+            while d > c and text[d - 1].isspace():
+                d -= 1
+            if d > c:
+                out.append((c, d))
+    return out
+
+
+def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    if b - a <= _LONG_SENTENCE:
+        return [(a, b)]
+    pieces: list[tuple[int, int]] = []
+    pos = a
+    for match in re.finditer(r";\s+", text[a:b]):
+        cut = a + match.start() + 1
+        if cut - pos >= 80:
+            pieces.append((pos, cut))
+            pos = a + match.end()
+    pieces.append((pos, b))
+    return pieces

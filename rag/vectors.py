@@ -1,0 +1,101 @@
+"""Chroma holds one vector per passage, keyed by passage id, with filterable metadata.
+
+We always pass our own vectors: Chroma's default embedding function would download a model
+at run time. The embedding model is recorded on the collection and a different one is
+refused, so vectors of two models are never mixed. Telemetry is off in every client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from rag.errors import StoreMismatchError
+
+COLLECTION = "trolyxa_passages"
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    passage_id: str
+    similarity: float
+
+
+def _client(path: Path | None, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=settings,
+        )
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class VectorStore:
+    def __init__(self, model: str, path: Path | None = None, url: str | None = None) -> None:
+        self.model = model
+        self._client = _client(path, url)
+        self._collection = self._open()
+
+    def _open(self) -> Any:
+        collection = self._client.get_or_create_collection(
+            COLLECTION,
+            embedding_function=None,
+            metadata={"embedding_model": self.model},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        stored = (collection.metadata or {}).get("embedding_model")
+        if stored != self.model:
+            raise StoreMismatchError(
+                f"Kho vectơ đang chứa vectơ của mô hình «{stored}», khác mô hình đang cấu hình «{self.model}». "
+                "Chạy «trolyxa reindex» để tạo lại vectơ bằng mô hình mới."
+            )
+        return collection
+
+    def recreate(self) -> None:
+        """Drop every vector and start an empty collection for the configured model."""
+        try:
+            self._client.delete_collection(COLLECTION)
+        except Exception:
+            pass
+        self._collection = self._open()
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), 1000):
+            self._collection.upsert(
+                ids=ids[i : i + 1000], embeddings=vectors[i : i + 1000].tolist(), metadatas=metadatas[i : i + 1000]
+            )
+
+    def delete_document(self, document_id: str) -> None:
+        self._collection.delete(where={"document_id": document_id})
+
+    def document_ids(self) -> set[str]:
+        """Every document id that has vectors (for consistency checks)."""
+        result = self._collection.get(include=["metadatas"])
+        return {meta["document_id"] for meta in result["metadatas"] or []}
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:
+        total = self.count()
+        if total == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, total), where=where, include=["distances"]
+        )
+        return [
+            VectorHit(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]

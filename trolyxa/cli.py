@@ -1,0 +1,231 @@
+"""`trolyxa` command line: a thin interface over `rag.assistant.Assistant`.
+
+Errors a user can cause print one Vietnamese line and exit non-zero; anything else is a
+bug, logged with its trace to `<data dir>/trolyxa.log`, and reported in one line too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.errors import NotFoundError, TroLyXaError
+from rag.models import Answer
+
+log = logging.getLogger("trolyxa")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    settings = Settings()
+    _setup_logging(settings, args.verbose)
+    try:
+        return int(args.handler(args, settings) or 0)
+    except NotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except TroLyXaError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.exception("unexpected error")
+        print(
+            f"Đã xảy ra lỗi ngoài dự kiến. Chi tiết đã ghi vào {settings.data_dir / 'trolyxa.log'}; "
+            "hãy gửi tệp này cho người quản trị.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trolyxa", description="Trợ lý Xã: hỏi đáp văn bản của Đảng ủy xã.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr as well")
+    sub = parser.add_subparsers(dest="command")
+
+    def command(name: str, handler: Callable[..., int | None], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("ingest", _ingest, "add or update documents (files or folders)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true")
+
+    p = command("ask", _ask, "ask a question")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--commune", help="restrict to one commune")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", type=Path, help="file with one question a line ('-' for stdin)")
+
+    p = command("documents", _documents, "list documents")
+    p.add_argument("--json", action="store_true")
+    p = command("delete", _delete, "delete a document by id")
+    p.add_argument("doc_id")
+    command("reindex", _reindex, "rebuild vectors and the lexical index from SQL")
+    p = command("chat", _chat, "interactive console conversation")
+    p.add_argument("--commune")
+    p = command("eval", _eval, "score retrieval and answers on the evaluation set")
+    p.add_argument("--questions", type=Path, default=None)
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _setup_logging(settings: Settings, verbose: bool) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [logging.FileHandler(settings.data_dir / "trolyxa.log", encoding="utf-8")]
+    if verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _assistant(settings: Settings) -> Any:
+    from rag.assistant import Assistant
+
+    return Assistant(settings)
+
+
+def _progress_bar() -> Callable[[str, int, int], None]:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(name: str, done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total < 2 or None)
+        bar["bar"].n = done
+        bar["bar"].set_postfix_str(name[:40])
+        bar["bar"].refresh()
+        if done == total:
+            bar["bar"].close()
+
+    return update
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    report = _assistant(settings).ingest(args.paths, progress=_progress_bar())
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for label, names in (("Thêm mới", report.added), ("Không đổi", report.unchanged), ("Thay thế", report.replaced)):
+            for name in names:
+                print(f"{label}: {name}")
+        for name, reason in report.failed:
+            print(f"Lỗi: {reason}")
+        print(
+            f"Tổng: thêm mới {len(report.added)}, không đổi {len(report.unchanged)}, "
+            f"thay thế {len(report.replaced)}, lỗi {len(report.failed)}."
+        )
+    return 1 if report.failed and not (report.added or report.unchanged or report.replaced) else 0
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+        lines.append("Nguồn:")
+        seen: set[int] = set()
+        for c in answer.citations:
+            if c.n in seen:
+                continue
+            seen.add(c.n)
+            where = f", mục {c.section}" if c.section else ""
+            commune = f" (xã {c.commune})" if c.commune else ""
+            lines.append(f"[{c.n}] {c.title}{commune}{where}")
+    if answer.note:
+        lines.append(f"({answer.note})")
+    return "\n".join(lines)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings)
+    if args.batch:
+        stream = sys.stdin if str(args.batch) == "-" else args.batch.open(encoding="utf-8")
+        for line in stream:
+            question = line.strip()
+            if not question:
+                continue
+            try:
+                payload = assistant.ask(question, commune=args.commune).to_json()
+            except TroLyXaError as exc:
+                payload = {"question": question, "error": str(exc)}
+            print(json.dumps(payload, ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        raise TroLyXaError("Hãy nhập câu hỏi, ví dụ: trolyxa ask \"Chỉ thị 50-CT/TW nói gì?\"")
+    answer = assistant.ask(args.question, commune=args.commune)
+    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
+    return 0
+
+
+def _documents(args: argparse.Namespace, settings: Settings) -> int:
+    docs = _assistant(settings).documents()
+    if args.json:
+        print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    if not docs:
+        print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest <tệp hoặc thư mục>")
+    for d in docs:
+        print(f"{d.id}  {d.title[:70]}  | xã {d.commune or '?'} | {d.date or '?'} | {d.passages} đoạn")
+    return 0
+
+
+def _delete(args: argparse.Namespace, settings: Settings) -> int:
+    info = _assistant(settings).delete(args.doc_id)
+    print(f"Đã xóa: {info.title} ({info.id})")
+    return 0
+
+
+def _reindex(args: argparse.Namespace, settings: Settings) -> int:
+    count = _assistant(settings).reindex(progress=_progress_bar())
+    print(f"Đã tạo lại vectơ cho {count} đoạn.")
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings)
+    if not assistant.documents():
+        print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest corpus/")
+    print("Trợ lý Xã — gõ câu hỏi rồi Enter; gõ «thoát» hoặc Ctrl+D để kết thúc.")
+    while True:
+        try:
+            question = input("\nBạn hỏi: ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question.lower() in {"thoát", "thoat", "exit", "quit"}:
+            return 0
+        if not question:
+            continue
+        try:
+            print(render_answer(assistant.ask(question, commune=args.commune)))
+        except TroLyXaError as exc:
+            print(str(exc))
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.evaluate import run_evaluation
+
+    report = run_evaluation(_assistant(settings), args.questions, baseline=not args.no_baseline)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else report["table"])
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    sys.exit(main())
