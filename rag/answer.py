@@ -4,6 +4,7 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -26,9 +27,13 @@ MAX_LIST_CHARS = 1600
 
 # Words that shape a question but say nothing about its subject.
 QUESTION_WORDS = frozenset(
-    ["nói", "gì", "nêu", "cho", "biết", "hỏi", "đâu", "việc", "vấn", "đề", "thế", "nào", "như", "ra", "sao", "những", "nào", "gì", "bao", "nhiêu", "mấy", "xã", "được", "giao", "phải", "làm", "có", "không", "là", "ai", "khi", "nào", "lúc", "số", "lượng", "tổng", "hiện", "nay", "hiện", "các", "của", "về", "trong", "tại", "đã", "đang", "sẽ", "được", "theo", "tình", "hình", "kết", "quả", "nội", "dung", "cụ", "thể", "chính", "yêu", "cầu", "đề", "ra"]
+    """nói gì nêu cho biết hỏi đâu việc vấn đề thế nào như ra sao những nào gì bao nhiêu mấy xã
+    được giao phải làm có không là ai khi nào lúc số lượng tổng hiện nay hiện các của về
+    trong tại đã đang sẽ được theo tình hình kết quả nội dung cụ thể chính yêu cầu đề ra""".split()
 )
-_TASK_WORDS_RE = re.compile(r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|nhiem vu gi")
+_TASK_WORDS_RE = re.compile(
+    r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|nhiem vu gi"
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def content_terms(query: Query) -> tuple[list[str], list[str]]:
     kept = [w if w not in _SKIP_FOLDED and w not in commune_words else None for w in raw_tokens(query.text)]
     words = [w for w in kept if w]
     special = [t for t in query.terms if t.startswith(("~", "#"))]
-    pairs = [f"{a}_{b}" for a, b in zip(kept, kept[1:], strict=False) if a and b]
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(kept) if a and b]
     return list(dict.fromkeys(words + special)), list(dict.fromkeys(pairs))
 
 
@@ -70,8 +75,16 @@ def build_answer(
     query: Query, hits: list[Hit], index: LexicalIndex, units: UnitRegistry, *, min_coverage: float = MIN_COVERAGE
 ) -> Answer:
     passages = [
-        Passage(h.row.id, h.row.document_id, h.row.title, h.row.commune, h.row.section_label, h.row.section_path,
-                h.row.text, h.score)
+        Passage(
+            h.row.id,
+            h.row.document_id,
+            h.row.title,
+            h.row.commune,
+            h.row.section_label,
+            h.row.section_path,
+            h.row.text,
+            h.score,
+        )
         for h in hits
     ]
     words, pairs = content_terms(query)
@@ -182,8 +195,17 @@ def _render(query: Query, hits: list[Hit], chosen: list[_Sentence], passages: li
         n = numbers[sentence.hit_rank]
         quote = hit.row.text[sentence.start : sentence.end]
         citations.append(
-            Citation(n, hit.row.document_id, hit.row.title, hit.row.commune, hit.row.section_label,
-                     hit.row.section_path, quote, hit.row.text, hit.row.id)
+            Citation(
+                n,
+                hit.row.document_id,
+                hit.row.title,
+                hit.row.commune,
+                hit.row.section_label,
+                hit.row.section_path,
+                quote,
+                hit.row.text,
+                hit.row.id,
+            )
         )
         parts.append(f"{quote} [{n}]")
     separator = "\n" if any("\n" in p for p in parts) else " "

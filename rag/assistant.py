@@ -83,9 +83,9 @@ class Assistant:
         doc_id = document_id(text)
         source = path.name
         with self.sessions() as session:
-            if session.scalars(select(store.Document).where(
-                store.Document.id == doc_id, store.Document.status == store.READY
-            )).first():
+            if session.scalars(
+                select(store.Document).where(store.Document.id == doc_id, store.Document.status == store.READY)
+            ).first():
                 return "unchanged"
             prior = store.ready_by_source(session, source)
             prior_id = prior.id if prior else None
@@ -96,19 +96,41 @@ class Assistant:
         key = commune_key(meta.commune)
         with self.sessions() as session, session.begin():
             session.execute(delete(store.Document).where(store.Document.id == doc_id))
-            session.add(store.Document(
-                id=doc_id, file_name=path.name, source=source, status=store.PENDING, title=meta.title,
-                doc_type=meta.doc_type, number=meta.number, date=meta.date, issuer=meta.issuer, signer=meta.signer,
-                signer_role=meta.signer_role, commune=meta.commune, commune_key=key, period=meta.period,
-                classification=meta.classification, recipients=meta.recipients, text=text,
-                embed_model=self.embedder.name,
-                passages=[
-                    store.Passage(id=f"{doc_id}-{c.ordinal:04d}", ordinal=c.ordinal, start=c.start, end=c.end,
-                                  text=c.text, section_path=c.section_path, section_label=c.section_label,
-                                  period=c.period)
-                    for c in chunks
-                ],
-            ))
+            session.add(
+                store.Document(
+                    id=doc_id,
+                    file_name=path.name,
+                    source=source,
+                    status=store.PENDING,
+                    title=meta.title,
+                    doc_type=meta.doc_type,
+                    number=meta.number,
+                    date=meta.date,
+                    issuer=meta.issuer,
+                    signer=meta.signer,
+                    signer_role=meta.signer_role,
+                    commune=meta.commune,
+                    commune_key=key,
+                    period=meta.period,
+                    classification=meta.classification,
+                    recipients=meta.recipients,
+                    text=text,
+                    embed_model=self.embedder.name,
+                    passages=[
+                        store.Passage(
+                            id=f"{doc_id}-{c.ordinal:04d}",
+                            ordinal=c.ordinal,
+                            start=c.start,
+                            end=c.end,
+                            text=c.text,
+                            section_path=c.section_path,
+                            section_label=c.section_label,
+                            period=c.period,
+                        )
+                        for c in chunks
+                    ],
+                )
+            )
         self.vectors.delete_document(doc_id)
         vectors = self.embedder.passages([index_text(meta.title, c.section_path, c.text) for c in chunks])
         self.vectors.add(
@@ -137,9 +159,8 @@ class Assistant:
 
     def ask(self, question: str, commune: str | None = None) -> Answer:
         if len(question) > self.settings.max_question_chars:
-            raise TroLyXaError(
-                f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {self.settings.max_question_chars} ký tự."
-            )
+            limit = self.settings.max_question_chars
+            raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.index()
         query = understand(question, index.communes)
         if not query.terms:
@@ -163,8 +184,20 @@ class Assistant:
             for doc in store.ready_documents(session):
                 for p in doc.passages:
                     context = frozenset(terms(f"{doc.title}\n{p.section_path}"))
-                    rows.append(PassageRow(p.id, doc.id, doc.title, doc.commune, doc.commune_key, p.section_label,
-                                           p.section_path, p.period, p.text, context))
+                    rows.append(
+                        PassageRow(
+                            p.id,
+                            doc.id,
+                            doc.title,
+                            doc.commune,
+                            doc.commune_key,
+                            p.section_label,
+                            p.section_path,
+                            p.period,
+                            p.text,
+                            context,
+                        )
+                    )
         return PassageIndex(rows, generation)
 
     # ------------------------------------------------------------------ manage
@@ -172,14 +205,27 @@ class Assistant:
     def documents(self) -> list[DocumentInfo]:
         with self.sessions() as session:
             return [
-                DocumentInfo(d.id, d.title, d.doc_type, d.number, d.date, d.issuer, d.commune, d.period, d.file_name,
-                             len(d.passages), d.classification)
+                DocumentInfo(
+                    d.id,
+                    d.title,
+                    d.doc_type,
+                    d.number,
+                    d.date,
+                    d.issuer,
+                    d.commune,
+                    d.period,
+                    d.file_name,
+                    len(d.passages),
+                    d.classification,
+                )
                 for d in store.ready_documents(session)
             ]
 
     def delete(self, doc_id: str) -> DocumentInfo:
         with self._writer_lock():
-            info = next((d for d in self.documents() if d.id == doc_id or (d.id.startswith(doc_id) and len(doc_id) >= 6)), None)
+            info = next(
+                (d for d in self.documents() if d.id == doc_id or (d.id.startswith(doc_id) and len(doc_id) >= 6)), None
+            )
             if info is None:
                 raise NotFoundError(f"Không có tài liệu mã «{doc_id}». Xem danh sách mã bằng lệnh «trolyxa documents».")
             with self.sessions() as session, session.begin():
@@ -203,8 +249,10 @@ class Assistant:
                     self.vectors.add(
                         [p.id for p in doc.passages],
                         self.embedder.passages(texts),
-                        [{"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
-                         for _ in doc.passages],
+                        [
+                            {"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
+                            for _ in doc.passages
+                        ],
                     )
                     count += len(doc.passages)
             with self.sessions() as session, session.begin():

@@ -56,12 +56,8 @@ def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
     chunks: list[Chunk] = []
     for start, end, section in spans:
         path = doc.section_path(section)
-        period = next(
-            (p for node in reversed(doc.path(section)) if (p := period_of(node.title))), doc.metadata.period
-        )
-        chunks.append(
-            Chunk(len(chunks), start, end, doc.text[start:end], path, doc.section_label(section), period)
-        )
+        period = next((p for node in reversed(doc.path(section)) if (p := period_of(node.title))), doc.metadata.period)
+        chunks.append(Chunk(len(chunks), start, end, doc.text[start:end], path, doc.section_label(section), period))
     return chunks
 
 

@@ -60,9 +60,7 @@ class SentenceTransformerEmbedder(Embedder):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ConfigError(
-                "Chưa cài sentence-transformers. Chạy: pip install 'trolyxa[st]' (cần PyTorch)."
-            ) from exc
+            raise ConfigError("Chưa cài sentence-transformers. Chạy: pip install 'trolyxa[st]' (cần PyTorch).") from exc
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:  # hub errors, missing files, bad configs

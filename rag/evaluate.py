@@ -40,13 +40,19 @@ def _key(text: str) -> str:
 
 
 def load_questions(path: Path | None = None) -> list[Question]:
-    rows = [json.loads(line) for line in (path or DEFAULT_QUESTIONS).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (path or DEFAULT_QUESTIONS).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [Question(r["kind"], r["question"], r.get("document"), r.get("evidence")) for r in rows]
 
 
 def relevant(question: Question, file_name: str, text: str) -> bool:
-    return bool(question.document and question.evidence) and file_name.startswith(question.document or "") and (
-        _key(question.evidence or "") in _key(text)
+    return (
+        bool(question.document and question.evidence)
+        and file_name.startswith(question.document or "")
+        and (_key(question.evidence or "") in _key(text))
     )
 
 
@@ -73,19 +79,33 @@ def run_evaluation(
             unanswerable += 1
             abstained_unanswerable += int(answer.abstained)
             if not answer.abstained:
-                failures.append({"question": q.question, "kind": q.kind, "problem": "answered", "answer": answer.answer[:200]})
+                failures.append(
+                    {"question": q.question, "kind": q.kind, "problem": "answered", "answer": answer.answer[:200]}
+                )
             continue
         rank = next(
-            (i + 1 for i, p in enumerate(answer.passages[:10]) if relevant(q, files.get(p.document_id, ""), p.text)), None
+            (i + 1 for i, p in enumerate(answer.passages[:10]) if relevant(q, files.get(p.document_id, ""), p.text)),
+            None,
         )
         correct = not answer.abstained and _key(q.evidence or "") in _key(answer.answer)
         per_kind[q.kind].append(
-            {"r1": float(rank == 1), "r5": float(rank is not None and rank <= 5), "rr": 1.0 / rank if rank else 0.0,
-             "acc": float(correct)}
+            {
+                "r1": float(rank == 1),
+                "r5": float(rank is not None and rank <= 5),
+                "rr": 1.0 / rank if rank else 0.0,
+                "acc": float(correct),
+            }
         )
         if not correct or not rank or rank > 5:
-            failures.append({"question": q.question, "kind": q.kind, "rank": rank, "abstained": answer.abstained,
-                             "answer": answer.answer[:200]})
+            failures.append(
+                {
+                    "question": q.question,
+                    "kind": q.kind,
+                    "rank": rank,
+                    "abstained": answer.abstained,
+                    "answer": answer.answer[:200],
+                }
+            )
     rows = [r for kind_rows in per_kind.values() for r in kind_rows]
     summary = {
         "questions": len(questions),
@@ -99,8 +119,10 @@ def run_evaluation(
         "latency_p50_ms": _percentile(latencies, 50) * 1000,
         "latency_p95_ms": _percentile(latencies, 95) * 1000,
     }
-    by_kind = {kind: {"n": len(r), "recall@5": _mean(r, "r5"), "answer_accuracy": _mean(r, "acc")}
-               for kind, r in sorted(per_kind.items())}
+    by_kind = {
+        kind: {"n": len(r), "recall@5": _mean(r, "r5"), "answer_accuracy": _mean(r, "acc")}
+        for kind, r in sorted(per_kind.items())
+    }
     report: dict[str, Any] = {"trolyxa": summary, "by_kind": by_kind, "failures": failures}
     if baseline:
         report["langchain_baseline"] = langchain_baseline(assistant, [q for q in questions if q.answerable])
@@ -129,7 +151,9 @@ def langchain_baseline(assistant: Assistant, questions: list[Question]) -> dict[
     from rag import store
 
     with assistant.sessions() as session:
-        docs = [LCDocument(page_content=d.text, metadata={"file_name": d.file_name}) for d in store.ready_documents(session)]
+        docs = [
+            LCDocument(page_content=d.text, metadata={"file_name": d.file_name}) for d in store.ready_documents(session)
+        ]
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
     vectorstore = Chroma.from_documents(splits, _Embeddings(), client=client, collection_name="langchain_baseline")
@@ -139,7 +163,12 @@ def langchain_baseline(assistant: Assistant, questions: list[Question]) -> dict[
         rank = next((i + 1 for i, d in enumerate(found) if relevant(q, d.metadata["file_name"], d.page_content)), None)
         rows.append({"r1": float(rank == 1), "r5": float(rank is not None), "rr": 1.0 / rank if rank else 0.0})
     client.delete_collection("langchain_baseline")
-    return {"chunks": len(splits), "recall@1": _mean(rows, "r1"), "recall@4": _mean(rows, "r5"), "mrr@4": _mean(rows, "rr")}
+    return {
+        "chunks": len(splits),
+        "recall@1": _mean(rows, "r1"),
+        "recall@4": _mean(rows, "r5"),
+        "mrr@4": _mean(rows, "rr"),
+    }
 
 
 def _mean(rows: list[dict[str, float]], key: str) -> float:
@@ -150,7 +179,7 @@ def _percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def _table(report: dict[str, Any]) -> str:

@@ -19,7 +19,9 @@ B = 0.75
 # Function words carry no meaning on their own. They are recognised with their diacritics,
 # since folded they collide with content words ("bao nhiêu" / "báo cáo", "có" / "cơ sở").
 STOPWORDS = frozenset(
-    ["và", "của", "các", "là", "có", "được", "cho", "trong", "với", "những", "một", "này", "đã", "để", "theo", "về", "tại", "thì", "mà", "như", "đến", "trên", "khi", "ra", "vào", "bị", "ở", "lại", "cũng", "còn", "nên", "sau", "trước", "đó", "gì", "nào", "bao", "nhiêu", "ai", "sao", "thế", "không", "phải", "làm", "hay", "hoặc", "cả", "mỗi", "rất", "những", "hãy", "cần"]
+    """và của các là có được cho trong với những một này đã để theo về tại thì mà như đến trên
+    khi ra vào bị ở lại cũng còn nên sau trước đó gì nào bao nhiêu ai sao thế không phải làm
+    hay hoặc cả mỗi rất những hãy cần""".split()
 )
 
 

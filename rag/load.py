@@ -25,7 +25,9 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise LoadError(name, f"định dạng «{suffix or 'không có đuôi'}» chưa được hỗ trợ; hãy gửi tệp .docx, .pdf, .txt hoặc .md.")
+        raise LoadError(
+            name, f"định dạng «{suffix or 'không có đuôi'}» chưa được hỗ trợ; hãy gửi tệp .docx, .pdf, .txt hoặc .md."
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -42,7 +44,9 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
     reader = {".txt": _text, ".md": _text, ".docx": _docx, ".pdf": _pdf}[suffix]
     text = reader(name, data)
     if not text.strip():
-        raise LoadError(name, "không tìm thấy chữ trong tệp (có thể là bản quét chưa nhận dạng chữ). Hãy gửi bản có lớp chữ.")
+        raise LoadError(
+            name, "không tìm thấy chữ trong tệp (có thể là bản quét chưa nhận dạng chữ). Hãy gửi bản có lớp chữ."
+        )
     return LoadedFile(name=name, text=text, data=data)
 
 
@@ -72,7 +76,9 @@ def _docx(name: str, data: bytes) -> str:
     except LoadError:
         raise
     except Exception as exc:  # python-docx raises many kinds on broken files
-        raise LoadError(name, "tệp .docx bị hỏng hoặc không phải tài liệu Word. Hãy mở và lưu lại bằng Word rồi gửi lại.") from exc
+        raise LoadError(
+            name, "tệp .docx bị hỏng hoặc không phải tài liệu Word. Hãy mở và lưu lại bằng Word rồi gửi lại."
+        ) from exc
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):

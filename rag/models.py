@@ -62,8 +62,16 @@ class Answer:
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
             "passages": [
-                {"id": p.id, "document_id": p.document_id, "title": p.title, "section": p.section,
-                 "section_path": p.section_path, "commune": p.commune, "score": round(p.score, 4), "text": p.text}
+                {
+                    "id": p.id,
+                    "document_id": p.document_id,
+                    "title": p.title,
+                    "section": p.section,
+                    "section_path": p.section_path,
+                    "commune": p.commune,
+                    "score": round(p.score, 4),
+                    "text": p.text,
+                }
                 for p in self.passages
             ],
             **({"note": self.note} if self.note else {}),

@@ -15,10 +15,20 @@ from pathlib import Path
 from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, doc_number, fold
 
 DOC_TYPES = {
-    "THÔNG BÁO": "Thông báo", "BÁO CÁO": "Báo cáo", "NGHỊ QUYẾT": "Nghị quyết", "KẾT LUẬN": "Kết luận",
-    "CHỈ THỊ": "Chỉ thị", "KẾ HOẠCH": "Kế hoạch", "QUYẾT ĐỊNH": "Quyết định", "CÔNG VĂN": "Công văn",
-    "HƯỚNG DẪN": "Hướng dẫn", "TỜ TRÌNH": "Tờ trình", "QUY CHẾ": "Quy chế", "CHƯƠNG TRÌNH": "Chương trình",
-    "BIÊN BẢN": "Biên bản", "QUY ĐỊNH": "Quy định",
+    "THÔNG BÁO": "Thông báo",
+    "BÁO CÁO": "Báo cáo",
+    "NGHỊ QUYẾT": "Nghị quyết",
+    "KẾT LUẬN": "Kết luận",
+    "CHỈ THỊ": "Chỉ thị",
+    "KẾ HOẠCH": "Kế hoạch",
+    "QUYẾT ĐỊNH": "Quyết định",
+    "CÔNG VĂN": "Công văn",
+    "HƯỚNG DẪN": "Hướng dẫn",
+    "TỜ TRÌNH": "Tờ trình",
+    "QUY CHẾ": "Quy chế",
+    "CHƯƠNG TRÌNH": "Chương trình",
+    "BIÊN BẢN": "Biên bản",
+    "QUY ĐỊNH": "Quy định",
 }
 NEWS_TYPE = "Tin"
 GENERIC_TYPE = "Văn bản"
@@ -146,7 +156,7 @@ def _doc_type(line: str) -> tuple[str, str] | None:
     """(type, rest of line) when the line opens with a document type in capitals."""
     for upper, name in DOC_TYPES.items():
         if line == upper or (line.startswith(upper + " ") and not _is_upper(line)):
-            return name, line[len(upper):].strip()
+            return name, line[len(upper) :].strip()
     return None
 
 
@@ -171,7 +181,7 @@ def _heading(line: str, last_letter: str | None) -> tuple[int, str, str] | None:
     if not match:
         return None
     token = match.group(1)
-    rest = line[match.end():].strip(" .:")
+    rest = line[match.end() :].strip(" .:")
     compact = re.sub(r"\s+", "", token).rstrip(".")
     if compact.upper().startswith("PHẦN"):
         return 0, "", token.strip()
@@ -287,7 +297,9 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
                 paragraphs.append(Paragraph(line.start, body[i].end if head else line.end, stack[-1], False))
             i += 1
             continue
-        paragraphs.append(Paragraph(line.start, line.end, stack[-1] if stack else None, bool(BULLET_RE.match(line.text))))
+        paragraphs.append(
+            Paragraph(line.start, line.end, stack[-1] if stack else None, bool(BULLET_RE.match(line.text)))
+        )
         i += 1
     end = body[-1].end if body else 0
     for index in stack:
@@ -341,8 +353,13 @@ def _parse_header(lines: list[_Line], meta: Metadata) -> int:
                 headline = text
             elif not text.startswith(("ĐẢNG", "CỘNG HÒA", "ĐỘC LẬP")) and subject:
                 break
-        elif expecting_subject or (subject and len(text) < 200 and not text.endswith((".", ":"))
-                                   and not HEADING_RE.match(text) and len(subject) < 2):
+        elif expecting_subject or (
+            subject
+            and len(text) < 200
+            and not text.endswith((".", ":"))
+            and not HEADING_RE.match(text)
+            and len(subject) < 2
+        ):
             if HEADING_RE.match(text) or len(text) > 250:
                 break
             subject.append(text)
@@ -384,16 +401,20 @@ def _infer_from_body(text: str, lines: list[_Line], body: list[_Line], meta: Met
                 break
     if meta.issuer and _is_upper(meta.issuer):
         body_name = _title_case(meta.issuer).replace("Đảng Ủy", "Đảng ủy").replace("Thường Vụ", "Thường vụ")
-        meta.issuer = f"{body_name} Đảng ủy xã {meta.commune}" if "Đảng ủy" not in body_name and meta.commune else body_name
+        meta.issuer = (
+            f"{body_name} Đảng ủy xã {meta.commune}" if "Đảng ủy" not in body_name and meta.commune else body_name
+        )
         if meta.issuer == "Đảng ủy" and meta.commune:
             meta.issuer = f"Đảng ủy xã {meta.commune}"
     if meta.issuer is None and meta.commune:
-        reporter = re.search(r"(Ban Thường vụ|Ban Chấp hành|Thường trực)\s+Đảng\s+(?:ủy|bộ)\s+xã\s+" + re.escape(meta.commune), body_text)
+        reporter = re.search(
+            r"(Ban Thường vụ|Ban Chấp hành|Thường trực)\s+Đảng\s+(?:ủy|bộ)\s+xã\s+" + re.escape(meta.commune), body_text
+        )
         meta.issuer = f"{reporter.group(1)} Đảng ủy xã {meta.commune}" if reporter else f"Đảng ủy xã {meta.commune}"
     if meta.date is None and body:
         first = body[0].text
         for match in _DATE_RE.finditer(first):
-            before = first[max(0, match.start() - 60):match.start()]
+            before = first[max(0, match.start() - 60) : match.start()]
             if not DOC_NUMBER_RE.search(before):
                 meta.date = f"{match.group(3)}-{int(match.group(2)):02d}-{int(match.group(1)):02d}"
                 break

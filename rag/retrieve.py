@@ -64,7 +64,11 @@ class Retriever:
         self.vectors = vectors
 
     def search(
-        self, index: PassageIndex, query: Query, k: int = 10, communes: list[str] | None = None,
+        self,
+        index: PassageIndex,
+        query: Query,
+        k: int = 10,
+        communes: list[str] | None = None,
         lexical_weight: float = LEXICAL_WEIGHT,
     ) -> list[Hit]:
         """Top passages for a question; `communes` (folded keys) restricts the search."""

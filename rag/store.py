@@ -9,7 +9,7 @@ at any point therefore leaves the old or the new version searchable, never half 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, create_engine, event, select, update
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ RETIRED = "retired"
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Document(Base):

@@ -58,7 +58,7 @@ HEADING_RE = re.compile(
     re.VERBOSE,
 )
 BULLET_RE = re.compile(r"^\s*(?:[-–+•*]|\d+\))\s+")
-_TERMINAL = tuple(".!?:;”\"»)")
+_TERMINAL = tuple('.!?:;”"»)')
 
 
 def _starts_block(line: str) -> bool:

@@ -7,6 +7,7 @@ refused, so vectors of two models are never mixed. Telemetry is off in every cli
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,8 @@ class VectorStore:
 
     def recreate(self) -> None:
         """Drop every vector and start an empty collection for the configured model."""
-        try:
+        with contextlib.suppress(Exception):
             self._client.delete_collection(COLLECTION)
-        except Exception:
-            pass
         self._collection = self._open()
 
     def count(self) -> int:
@@ -97,5 +96,6 @@ class VectorStore:
             query_embeddings=[vector.tolist()], n_results=min(k, total), where=where, include=["distances"]
         )
         return [
-            VectorHit(pid, 1.0 - float(dist)) for pid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
+            VectorHit(pid, 1.0 - float(dist))
+            for pid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
         ]

@@ -122,10 +122,14 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        for label, names in (("Thêm mới", report.added), ("Không đổi", report.unchanged), ("Thay thế", report.replaced)):
+        for label, names in (
+            ("Thêm mới", report.added),
+            ("Không đổi", report.unchanged),
+            ("Thay thế", report.replaced),
+        ):
             for name in names:
                 print(f"{label}: {name}")
-        for name, reason in report.failed:
+        for _name, reason in report.failed:
             print(f"Lỗi: {reason}")
         print(
             f"Tổng: thêm mới {len(report.added)}, không đổi {len(report.unchanged)}, "
@@ -167,7 +171,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
-        raise TroLyXaError("Hãy nhập câu hỏi, ví dụ: trolyxa ask \"Chỉ thị 50-CT/TW nói gì?\"")
+        raise TroLyXaError('Hãy nhập câu hỏi, ví dụ: trolyxa ask "Chỉ thị 50-CT/TW nói gì?"')
     answer = assistant.ask(args.question, commune=args.commune)
     print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
     return 0
