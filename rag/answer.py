@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from rag.lexical import STOPWORDS, LexicalIndex, terms
 from rag.models import Answer, Citation, Passage
 from rag.retrieve import Hit
-from rag.text import fold, raw_tokens, sentence_spans
+from rag.text import fold, sentence_spans, word_tokens
 from rag.understand import Query
 from rag.units import UnitRegistry
+from rag.vocabulary import concept_spans
 
 ABSTAIN_TEXT = "Các tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 # Share of the question's informative terms (IDF-weighted) that the best passage must hold.
@@ -25,12 +26,38 @@ MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 900
 MAX_LIST_CHARS = 1600
 
-# Words that shape a question but say nothing about its subject.
-QUESTION_WORDS = frozenset(
-    """nói gì nêu cho biết hỏi đâu việc vấn đề thế nào như ra sao những nào gì bao nhiêu mấy xã
-    được giao phải làm có không là ai khi nào lúc số lượng tổng hiện nay hiện các của về
-    trong tại đã đang sẽ được theo tình hình kết quả nội dung cụ thể chính yêu cầu đề ra""".split()
+# Phrases that shape a question but say nothing about its subject. Matched as whole
+# phrases with their diacritics (folded, "kết" of "kết nạp" would vanish with "kết quả"),
+# or folded when the question is typed without diacritics.
+QUESTION_PHRASES = (
+    "bao nhiêu", "là gì", "là bao nhiêu", "gì", "nào", "thế nào", "như thế nào", "ra sao", "ở đâu", "khi nào",
+    "lúc nào", "bao giờ", "cho biết", "hãy", "nói gì", "nói về", "nêu", "những gì", "làm gì", "phải làm",
+    "được giao", "có", "không", "chưa", "ai", "mấy", "xã", "tình hình", "nội dung", "vấn đề", "cụ thể",
+    "hiện nay", "được yêu cầu", "yêu cầu", "số lượng", "tổng số", "việc gì", "những việc", "đã", "đang",
+    "sẽ", "được", "phải", "cần", "về", "của", "các", "những", "trong", "và", "với", "ở", "tại", "là", "vào",
+    "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến",
 )
+_PHRASES = sorted(
+    {tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True
+)
+_PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
+
+
+def _question_mask(accented: list[str]) -> list[bool]:
+    """True for tokens that belong to a question phrase."""
+    folded = [fold(w) for w in accented]
+    mask = [False] * len(accented)
+    for i in range(len(accented)):
+        typed_plain = all(w == f for w, f in zip(accented[i : i + 3], folded[i : i + 3], strict=False))
+        for phrase in _PHRASES_FOLDED if typed_plain else _PHRASES:
+            seq = folded if typed_plain else accented
+            if tuple(seq[i : i + len(phrase)]) == phrase:
+                for j in range(i, i + len(phrase)):
+                    mask[j] = True
+                break
+    return mask
+
+
 _TASK_WORDS_RE = re.compile(
     r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|nhiem vu gi"
 )
@@ -44,31 +71,57 @@ class _Sentence:
     score: float
 
 
-_SKIP_FOLDED = frozenset(fold(w) for w in QUESTION_WORDS | STOPWORDS)
+@dataclass(frozen=True)
+class Evidence:
+    """What a passage or sentence must hold to answer a question, with IDF weights."""
+
+    words: dict[str, float]  # informative words, document numbers
+    pairs: dict[str, float]  # adjacent informative words ("an_sinh")
+    synonyms: dict[str, str]  # word -> concept that also covers it ("thieu" -> "~tnnd")
+
+    def word_coverage(self, have: set[str]) -> float:
+        total = sum(self.words.values())
+        got = sum(w for t, w in self.words.items() if t in have or self.synonyms.get(t) in have)
+        return got / total if total else 0.0
+
+    def pair_coverage(self, have: set[str]) -> float:
+        total = sum(self.pairs.values())
+        if not total:
+            return 1.0
+        return sum(w for t, w in self.pairs.items() if t in have or self._pair_synonym(t, have)) / total
+
+    def _pair_synonym(self, pair: str, have: set[str]) -> bool:
+        a, b = pair.split("_", 1)
+        concept = self.synonyms.get(a)
+        return concept is not None and concept == self.synonyms.get(b) and concept in have
 
 
-def content_terms(query: Query) -> tuple[list[str], list[str]]:
-    """The informative terms of a question: (words, concepts and numbers; adjacent word pairs).
+def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
+    """The informative terms of a question.
 
     Question words ("bao nhiêu", "phải làm gì"), function words and the commune named as a
     filter say nothing about the subject and are left out, with or without diacritics.
     """
     commune_words = {w for key in query.communes for w in key.split()}
-    kept = [w if w not in _SKIP_FOLDED and w not in commune_words else None for w in raw_tokens(query.text)]
-    words = [w for w in kept if w]
-    special = [t for t in query.terms if t.startswith(("~", "#"))]
+    accented = word_tokens(query.text)
+    tokens = [fold(w) for w in accented]
+    mask = _question_mask(accented)
+    kept = [None if skip or w in commune_words else w for w, skip in zip(tokens, mask, strict=True)]
+    synonyms = {tokens[i]: concept for start, end, concept in concept_spans(tokens) for i in range(start, end)}
+    words = [w for w in kept if w] + [t for t in query.terms if t.startswith("#")]
     pairs = [f"{a}_{b}" for a, b in itertools.pairwise(kept) if a and b]
-    return list(dict.fromkeys(words + special)), list(dict.fromkeys(pairs))
+    return Evidence(_weights(index, words), _weights(index, pairs), synonyms)
 
 
 def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
+    """IDF of each term. A pair weighs as its more common word, so that an unseen pair of
+    common words ("đơn năm") does not outweigh the subject of the question."""
     top = float(index.idf.max()) if index.size else 1.0
-    return {t: float(index.idf[index.vocabulary[t]]) if t in index.vocabulary else top for t in wanted}
 
+    def idf(term: str) -> float:
+        return float(index.idf[index.vocabulary[term]]) if term in index.vocabulary else top
 
-def coverage(weights: dict[str, float], have: set[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+    return {t: min(idf(p) for p in t.split("_")) if "_" in t else idf(t) for t in dict.fromkeys(wanted)}
 
 
 def build_answer(
@@ -76,46 +129,30 @@ def build_answer(
 ) -> Answer:
     passages = [
         Passage(
-            h.row.id,
-            h.row.document_id,
-            h.row.title,
-            h.row.commune,
-            h.row.section_label,
-            h.row.section_path,
-            h.row.text,
-            h.score,
+            h.row.id, h.row.document_id, h.row.title, h.row.commune, h.row.section_label, h.row.section_path,
+            h.row.text, h.score,
         )
         for h in hits
     ]
-    words, pairs = content_terms(query)
-    weights = _weights(index, words)
-    pair_weights = _weights(index, pairs)
-    if not hits or not weights:
+    evidence = evidence_for(query, index)
+    if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
 
     def support(hit: Hit) -> tuple[float, float]:
         have = set(terms(hit.row.text)) | hit.row.context_terms
-        return coverage(weights, have), coverage(pair_weights, have) if pair_weights else 1.0
+        return evidence.word_coverage(have), evidence.pair_coverage(have)
 
     word_cov, pair_cov = max((support(h) for h in hits[:3]), key=lambda c: c[0] + c[1])
     if word_cov < min_coverage or pair_cov < MIN_PAIR_COVERAGE:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
 
-    chosen = _choose(query, hits[:3], weights, units)
-    if query.wants_number:
-        counts = _count_pattern(query.folded)
-
-        def states_count(sentence: _Sentence) -> bool:
-            return bool(counts.search(fold(hits[sentence.hit_rank].row.text[sentence.start : sentence.end])))
-
-        if not any(states_count(s) for s in chosen):
-            numbered = [s for s in _sentences(hits[:5], weights) if states_count(s)]
-            if not numbered or numbered[0].score < 0.5:
-                return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
-            chosen = [numbered[0]]
+    chosen = _choose(query, hits[:3], evidence, units)
+    if chosen is None:
+        return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
     return _render(query, hits, chosen, passages)
 
 
+_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
 _PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
 _MONEY = ("tien", "dong", "ty", "trieu", "nghin")
 
@@ -130,8 +167,8 @@ def _count_pattern(folded_question: str) -> re.Pattern[str]:
     match = re.search(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question)
     if not match:
         return re.compile(r"\d")
-    words = [w for w in match.group(1).split() if w not in _SKIP_FOLDED]
-    if not words or words[0] in {"nam", "thang", "ngay", "la"}:
+    words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split()))
+    if not words:
         return re.compile(r"\d")
     noun = " ".join(words)
     options = {noun, words[0]}
@@ -142,30 +179,36 @@ def _count_pattern(folded_question: str) -> re.Pattern[str]:
     return re.compile(number + "(?:" + "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + r")\b")
 
 
-def _sentences(hits: list[Hit], weights: dict[str, float]) -> list[_Sentence]:
+def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegistry) -> list[_Sentence] | None:
+    """The sentences that answer; None when no sentence states what the question asks for."""
+    asked_units = set(units.find_all(query.text))
+    asks_tasks = bool(_TASK_WORDS_RE.search(query.folded))
+    if not query.wants_number:
+        whole = _whole_passage(hits, evidence, asked_units if asks_tasks else set(), units)
+        if whole is not None:
+            return whole
+    counts = _count_pattern(query.folded) if query.wants_number else None
     top = hits[0].score or 1.0
-    out: list[_Sentence] = []
+    ranked: list[_Sentence] = []
     for rank, hit in enumerate(hits):
         context = hit.row.context_terms
         for start, end in sentence_spans(hit.row.text):
-            own = set(terms(hit.row.text[start:end]))
-            cov = coverage(weights, own) + 0.5 * coverage(weights, context - own)
-            out.append(_Sentence(rank, start, end, 0.7 * min(cov, 1.0) + 0.3 * hit.score / top))
-    out.sort(key=lambda s: s.score, reverse=True)
-    return out
-
-
-def _choose(query: Query, hits: list[Hit], weights: dict[str, float], units: UnitRegistry) -> list[_Sentence]:
-    # A question about what a unit must do is answered with the unit's whole passage.
-    asked_units = set(units.find_all(query.text))
-    if asked_units and _TASK_WORDS_RE.search(query.folded):
-        for rank, hit in enumerate(hits[:2]):
-            heading = hit.row.section_path.split(" › ")[-1]
-            opener = units.at_start(hit.row.text) or units.at_start(re.sub(r"^\S+\s", "", heading) if heading else "")
-            if opener and opener.canonical in asked_units:
-                return _whole(hit, rank)
-    ranked = _sentences(hits, weights)
+            sentence = hit.row.text[start:end]
+            own = set(terms(sentence))
+            score = (
+                0.45 * min(evidence.word_coverage(own) + 0.5 * evidence.word_coverage(context - own), 1.0)
+                + 0.3 * evidence.pair_coverage(own)
+                + 0.25 * hit.score / top
+            )
+            if asked_units and asked_units & set(units.find_all(sentence)):
+                score += 0.15
+            if counts is not None:
+                score += 0.3 if counts.search(fold(sentence)) else -0.3
+            ranked.append(_Sentence(rank, start, end, score))
+    ranked.sort(key=lambda s: s.score, reverse=True)
     best = ranked[0]
+    if counts is not None and not counts.search(fold(hits[best.hit_rank].row.text[best.start : best.end])):
+        return None
     chosen = [best]
     length = best.end - best.start
     for sentence in ranked[1:]:
@@ -176,6 +219,25 @@ def _choose(query: Query, hits: list[Hit], weights: dict[str, float], units: Uni
         chosen.append(sentence)
         length += sentence.end - sentence.start
     return sorted(chosen, key=lambda s: (s.hit_rank, s.start))
+
+
+def _whole_passage(
+    hits: list[Hit], evidence: Evidence, asked_units: set[str], units: UnitRegistry
+) -> list[_Sentence] | None:
+    """Answer with a whole passage when it is the list the question asks for.
+
+    That is the case when the passage belongs to the unit whose tasks are asked for, or when
+    its heading path holds nearly all of the question (" nhiệm vụ trọng tâm quý IV").
+    """
+    for rank, hit in enumerate(hits[:2]):
+        heading = hit.row.section_path.split(" › ")[-1]
+        if asked_units:
+            opener = units.at_start(hit.row.text) or units.at_start(heading)
+            if opener and opener.canonical in asked_units:
+                return _whole(hit, rank)
+        if rank == 0 and "\n" in hit.row.text and evidence.word_coverage(set(hit.row.context_terms)) >= 0.8:
+            return _whole(hit, rank)
+    return None
 
 
 def _whole(hit: Hit, rank: int) -> list[_Sentence]:

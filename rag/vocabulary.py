@@ -67,12 +67,17 @@ for _options in _BY_FIRST.values():
     _options.sort(key=lambda item: len(item[0]), reverse=True)
 
 
-def concepts(tokens: list[str]) -> list[str]:
-    """Concept terms for the phrases found in a folded token sequence."""
-    out: list[str] = []
+def concept_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, concept) for each phrase of the vocabulary in a folded token sequence."""
+    out: list[tuple[int, int, str]] = []
     for i, token in enumerate(tokens):
         for words, concept in _BY_FIRST.get(token, ()):
             if tuple(tokens[i : i + len(words)]) == words:
-                out.append(concept)
+                out.append((i, i + len(words), concept))
                 break
     return out
+
+
+def concepts(tokens: list[str]) -> list[str]:
+    """Concept terms for the phrases found in a folded token sequence."""
+    return [concept for _, _, concept in concept_spans(tokens)]
