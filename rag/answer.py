@@ -8,13 +8,12 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from rag.lexical import STOPWORDS, LexicalIndex, terms
+from rag.lexical import LexicalIndex, terms
 from rag.models import Answer, Citation, Passage
 from rag.retrieve import Hit
-from rag.text import fold, sentence_spans, word_tokens
+from rag.text import fold, sentence_spans
 from rag.understand import Query
 from rag.units import UnitRegistry
-from rag.vocabulary import concept_spans
 
 ABSTAIN_TEXT = "Các tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 # Share of the question's informative terms (IDF-weighted) that the best passage must hold.
@@ -25,38 +24,6 @@ MIN_PAIR_COVERAGE = 0.2
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 900
 MAX_LIST_CHARS = 1600
-
-# Phrases that shape a question but say nothing about its subject. Matched as whole
-# phrases with their diacritics (folded, "kết" of "kết nạp" would vanish with "kết quả"),
-# or folded when the question is typed without diacritics.
-QUESTION_PHRASES = (
-    "bao nhiêu", "là gì", "là bao nhiêu", "gì", "nào", "thế nào", "như thế nào", "ra sao", "ở đâu", "khi nào",
-    "lúc nào", "bao giờ", "cho biết", "hãy", "nói gì", "nói về", "nêu", "những gì", "làm gì", "phải làm",
-    "được giao", "có", "không", "chưa", "ai", "mấy", "xã", "tình hình", "nội dung", "vấn đề", "cụ thể",
-    "hiện nay", "được yêu cầu", "yêu cầu", "số lượng", "tổng số", "việc gì", "những việc", "đã", "đang",
-    "sẽ", "được", "phải", "cần", "về", "của", "các", "những", "trong", "và", "với", "ở", "tại", "là", "vào",
-    "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến",
-)
-_PHRASES = sorted(
-    {tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True
-)
-_PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
-
-
-def _question_mask(accented: list[str]) -> list[bool]:
-    """True for tokens that belong to a question phrase."""
-    folded = [fold(w) for w in accented]
-    mask = [False] * len(accented)
-    for i in range(len(accented)):
-        typed_plain = all(w == f for w, f in zip(accented[i : i + 3], folded[i : i + 3], strict=False))
-        for phrase in _PHRASES_FOLDED if typed_plain else _PHRASES:
-            seq = folded if typed_plain else accented
-            if tuple(seq[i : i + len(phrase)]) == phrase:
-                for j in range(i, i + len(phrase)):
-                    mask[j] = True
-                break
-    return mask
-
 
 _TASK_WORDS_RE = re.compile(
     r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|nhiem vu gi"
@@ -102,15 +69,10 @@ def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
     Question words ("bao nhiêu", "phải làm gì"), function words and the commune named as a
     filter say nothing about the subject and are left out, with or without diacritics.
     """
-    commune_words = {w for key in query.communes for w in key.split()}
-    accented = word_tokens(query.text)
-    tokens = [fold(w) for w in accented]
-    mask = _question_mask(accented)
-    kept = [None if skip or w in commune_words else w for w, skip in zip(tokens, mask, strict=True)]
-    synonyms = {tokens[i]: concept for start, end, concept in concept_spans(tokens) for i in range(start, end)}
+    kept = query.words
     words = [w for w in kept if w] + [t for t in query.terms if t.startswith("#")]
     pairs = [f"{a}_{b}" for a, b in itertools.pairwise(kept) if a and b]
-    return Evidence(_weights(index, words), _weights(index, pairs), synonyms)
+    return Evidence(_weights(index, words), _weights(index, pairs), query.synonyms)
 
 
 def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:

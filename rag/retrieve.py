@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.lexical import LexicalIndex, terms
-from rag.understand import Query, period_matches
+from rag.understand import Query, period_relation
 from rag.vectors import VectorStore
 
 CANDIDATES = 50
@@ -100,8 +100,8 @@ class Retriever:
             lex = lexical.get(row, 0.0) / top_lex
             den = (dense[row] - low) / span if row in dense else 0.0
             score = weight * lex + (1 - weight) * den
-            if query.periods and period_matches(query.periods, index.rows[row].period):
-                score += PERIOD_BOOST
+            if query.periods:
+                score += PERIOD_BOOST * period_relation(query.periods, index.rows[row].period)
             scored.append(Hit(index.rows[row], score, lexical.get(row, 0.0), dense.get(row, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored[:k]

@@ -1,29 +1,47 @@
-"""Question understanding: normalise, find the commune, period and intent a question names."""
+"""Question understanding: normalise, find the commune, period and intent a question names,
+and keep only the words that say what the question is about.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
-from rag.lexical import terms
-from rag.text import clean, doc_number_tokens, fold
+from rag.lexical import STOPWORDS
+from rag.text import clean, doc_number_tokens, fold, word_tokens
+from rag.vocabulary import concept_spans
 
-_QUANTITY_RE = re.compile(r"\b(bao nhieu|may|so luong|ty le|tong so|bao lau|la may|bao gio|ngay nao|khi nao)\b")
+_QUANTITY_RE = re.compile(r"\b(bao nhieu|may|so luong|ty le|tong so|la may)\b")
 _PERIOD_RE = re.compile(r"\b(thang \d{1,2}|quy (?:i{1,3}|iv|\d)|nam 20\d\d|\d+ thang (?:dau|cuoi) nam)\b")
+_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+# Phrases that shape a question but say nothing about its subject. Matched as whole
+# phrases with their diacritics (folded, "kết" of "kết nạp" would vanish with "kết quả"),
+# or folded when the question is typed without diacritics.
+QUESTION_PHRASES = (
+    "bao nhiêu", "là gì", "là bao nhiêu", "gì", "nào", "thế nào", "như thế nào", "ra sao", "ở đâu", "khi nào",
+    "lúc nào", "bao giờ", "cho biết", "hãy", "nói gì", "nói về", "nêu", "những gì", "làm gì", "phải làm",
+    "được giao", "có", "không", "chưa", "ai", "mấy", "xã", "tình hình", "nội dung", "vấn đề", "cụ thể",
+    "hiện nay", "được yêu cầu", "yêu cầu", "số lượng", "tổng số", "việc gì", "những việc", "đã", "đang",
+    "sẽ", "được", "phải", "cần", "về", "của", "các", "những", "trong", "và", "với", "ở", "tại", "là", "vào",
+    "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến",
+)
+_PHRASES = sorted({tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True)
+_PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
 
 
 @dataclass
 class Query:
     text: str
     folded: str
-    terms: list[str]
+    terms: list[str]  # lexical search terms of the informative words
+    words: list[str | None]  # folded tokens, None where a question word or the commune stood
+    synonyms: dict[str, str] = field(default_factory=dict)  # word -> concept covering it
     communes: list[str] = field(default_factory=list)  # folded commune keys
     periods: list[str] = field(default_factory=list)  # folded period phrases ("thang 10", "quy iv")
     wants_number: bool = False
     doc_numbers: list[str] = field(default_factory=list)
-
-
-_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
 
 
 def _canonical_period(period: str) -> str:
@@ -32,27 +50,54 @@ def _canonical_period(period: str) -> str:
     return period
 
 
-def period_matches(asked: list[str], period: str | None) -> bool:
-    """Whether a passage's period ("tháng 10/2025") is one the question asks about."""
+def period_relation(asked: list[str], period: str | None) -> int:
+    """+1 when a passage's period is one the question asks about, -1 when it names another
+    year than every one asked for, 0 when nothing can be said."""
     folded = fold(period or "")
-    return any(re.search(rf"\b{re.escape(p)}\b", folded) for p in asked)
+    if any(re.search(rf"\b{re.escape(p)}\b", folded) for p in asked):
+        return 1
+    asked_years = {y for p in asked for y in re.findall(r"20\d\d", p)}
+    years = set(re.findall(r"20\d\d", folded))
+    return -1 if asked_years and years and not (asked_years & years) else 0
+
+
+def question_mask(accented: list[str]) -> list[bool]:
+    """True for tokens that belong to a question phrase."""
+    folded = [fold(w) for w in accented]
+    mask = [False] * len(accented)
+    for i in range(len(accented)):
+        typed_plain = all(w == f for w, f in zip(accented[i : i + 3], folded[i : i + 3], strict=False))
+        phrases, seq = (_PHRASES_FOLDED, folded) if typed_plain else (_PHRASES, accented)
+        for phrase in phrases:
+            if tuple(seq[i : i + len(phrase)]) == phrase:
+                mask[i : i + len(phrase)] = [True] * len(phrase)
+                break
+    return mask
 
 
 def understand(question: str, known_communes: list[str]) -> Query:
     text = clean(question).replace("\n", " ").strip()
     folded = " ".join(re.findall(r"[a-z0-9/]+", fold(text)))
-    padded = f" {folded} "
-    communes = [key for key in known_communes if key and f" {key} " in padded]
+    communes = [key for key in known_communes if key and f" {key} " in f" {folded} "]
+    accented = word_tokens(text)
+    tokens = [fold(w) for w in accented]
     # A commune the question names becomes a filter; its words would only add noise to
     # scoring (a report names its own commune in every other line).
-    place = {w for key in communes for w in key.split()} | ({"xa"} if communes else set())
-    kept = [t for t in terms(text) if not any(part in place for part in t.split("_"))]
+    place = {w for key in communes for w in key.split()}
+    words = [None if skip or w in place else w for w, skip in zip(tokens, question_mask(accented), strict=True)]
+    spans = concept_spans(tokens)
+    query_terms = [w for w in words if w]
+    query_terms += [f"{a}_{b}" for a, b in itertools.pairwise(words) if a and b]
+    query_terms += [concept for start, end, concept in spans if any(words[start:end])]
+    numbers = doc_number_tokens(text)
     return Query(
         text=text,
         folded=folded,
-        terms=kept,
+        terms=query_terms + numbers,
+        words=words,
+        synonyms={tokens[i]: concept for start, end, concept in spans for i in range(start, end)},
         communes=communes,
         periods=[_canonical_period(p) for p in _PERIOD_RE.findall(folded)],
         wants_number=bool(_QUANTITY_RE.search(folded)),
-        doc_numbers=[t[1:] for t in doc_number_tokens(text)],
+        doc_numbers=[t[1:] for t in numbers],
     )
