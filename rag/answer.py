@@ -5,7 +5,6 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 from rag.lexical import LexicalIndex, terms
@@ -24,10 +23,6 @@ MIN_PAIR_COVERAGE = 0.2
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 900
 MAX_LIST_CHARS = 1600
-
-_TASK_WORDS_RE = re.compile(
-    r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|nhiem vu gi"
-)
 
 
 @dataclass(frozen=True)
@@ -114,42 +109,14 @@ def build_answer(
     return _render(query, hits, chosen, passages)
 
 
-_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
-_PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
-_MONEY = ("tien", "dong", "ty", "trieu", "nghin")
-
-
-def _count_pattern(folded_question: str) -> re.Pattern[str]:
-    """What a sentence must say to answer "bao nhiêu X": a number right before X.
-
-    "Có bao nhiêu đảng viên từ trần?" accepts "từ trần 12 đồng chí" (people are counted
-    as đảng viên, đồng chí, người…); a question with no noun after "bao nhiêu" accepts any number.
-    """
-    number = r"\d[\d.,/]*%?\s+"
-    match = re.search(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question)
-    if not match:
-        return re.compile(r"\d")
-    words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split()))
-    if not words:
-        return re.compile(r"\d")
-    noun = " ".join(words)
-    options = {noun, words[0]}
-    if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
-        options.update(_PEOPLE)
-    if words[0] in _MONEY:
-        options.update(_MONEY)
-    return re.compile(number + "(?:" + "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + r")\b")
-
-
 def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegistry) -> list[_Sentence] | None:
     """The sentences that answer; None when no sentence states what the question asks for."""
     asked_units = set(units.find_all(query.text))
-    asks_tasks = bool(_TASK_WORDS_RE.search(query.folded))
     if not query.wants_number:
-        whole = _whole_passage(hits, evidence, asked_units if asks_tasks else set(), units)
+        whole = _whole_passage(hits, evidence, asked_units if query.asks_tasks else set(), units)
         if whole is not None:
             return whole
-    counts = _count_pattern(query.folded) if query.wants_number else None
+    counts = query.counts
     top = hits[0].score or 1.0
     ranked: list[_Sentence] = []
     for rank, hit in enumerate(hits):

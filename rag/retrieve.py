@@ -4,12 +4,15 @@ by commune inside both searches (a passage of another commune is never even scor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from rag.embed import Embedder
 from rag.lexical import LexicalIndex, terms
+from rag.text import fold
 from rag.understand import Query, period_relation
 from rag.vectors import VectorStore
 
@@ -17,10 +20,16 @@ CANDIDATES = 50
 # Weight of the lexical score in the fusion, chosen on the evaluation set (see README).
 LEXICAL_WEIGHT = 0.6
 PERIOD_BOOST = 0.15
+# A question about tasks prefers sections that assign them over sections that report results;
+# a "bao nhiêu X" question prefers passages that state a number of X.
+INTENT_BOOST = 0.1
+_TASK_HEADING_RE = re.compile(r"nhiem vu|phuong huong|giai phap|ke hoach|chi tieu|de nghi|kien nghi")
+_RESULT_HEADING_RE = re.compile(r"ket qua|danh gia|han che|kho khan|tinh hinh")
 
 
 @dataclass(frozen=True)
 class PassageRow:
+
     id: str
     document_id: str
     title: str
@@ -31,6 +40,14 @@ class PassageRow:
     period: str | None
     text: str
     context_terms: frozenset[str]  # terms of the title and heading path
+
+    @cached_property
+    def folded_text(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def folded_path(self) -> str:
+        return fold(self.section_path)
 
 
 def index_text(title: str, section_path: str, text: str) -> str:
@@ -100,8 +117,15 @@ class Retriever:
             lex = lexical.get(row, 0.0) / top_lex
             den = (dense[row] - low) / span if row in dense else 0.0
             score = weight * lex + (1 - weight) * den
+            passage = index.rows[row]
             if query.periods:
-                score += PERIOD_BOOST * period_relation(query.periods, index.rows[row].period)
+                score += PERIOD_BOOST * period_relation(query.periods, passage.period)
+            if query.asks_tasks:
+                assigns = bool(_TASK_HEADING_RE.search(passage.folded_path))
+                reports = bool(_RESULT_HEADING_RE.search(passage.folded_path))
+                score += INTENT_BOOST * (assigns - reports)
+            if query.counts is not None and query.counts.search(passage.folded_text):
+                score += INTENT_BOOST
             scored.append(Hit(index.rows[row], score, lexical.get(row, 0.0), dense.get(row, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored[:k]

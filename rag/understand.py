@@ -15,6 +15,35 @@ from rag.vocabulary import concept_spans
 _QUANTITY_RE = re.compile(r"\b(bao nhieu|may|so luong|ty le|tong so|la may)\b")
 _PERIOD_RE = re.compile(r"\b(thang \d{1,2}|quy (?:i{1,3}|iv|\d)|nam 20\d\d|\d+ thang (?:dau|cuoi) nam)\b")
 _QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+_TASKS_RE = re.compile(
+    r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|chi tieu"
+)
+_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
+_PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
+_MONEY = ("tien", "dong", "ty", "trieu", "nghin")
+
+
+def count_pattern(folded_question: str) -> re.Pattern[str] | None:
+    """What a sentence must say to answer "bao nhiêu X": a number right before X.
+
+    "Có bao nhiêu đảng viên từ trần?" accepts "từ trần 12 đồng chí" (people are counted
+    as đảng viên, đồng chí, người…); a question with no noun after "bao nhiêu" accepts any
+    number; a question that asks for no quantity gets None.
+    """
+    if not _QUANTITY_RE.search(folded_question):
+        return None
+    match = re.search(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question)
+    words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split())) if match else []
+    if not words:
+        return re.compile(r"\d")
+    noun = " ".join(words)
+    options = {noun, words[0]}
+    if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
+        options.update(_PEOPLE)
+    if words[0] in _MONEY:
+        options.update(_MONEY)
+    alternatives = "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
+    return re.compile(r"\d[\d.,/]*%?\s+(?:" + alternatives + r")\b")
 
 # Phrases that shape a question but say nothing about its subject. Matched as whole
 # phrases with their diacritics (folded, "kết" of "kết nạp" would vanish with "kết quả"),
@@ -25,7 +54,8 @@ QUESTION_PHRASES = (
     "được giao", "có", "không", "chưa", "ai", "mấy", "xã", "tình hình", "nội dung", "vấn đề", "cụ thể",
     "hiện nay", "được yêu cầu", "yêu cầu", "số lượng", "tổng số", "việc gì", "những việc", "đã", "đang",
     "sẽ", "được", "phải", "cần", "về", "của", "các", "những", "trong", "và", "với", "ở", "tại", "là", "vào",
-    "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến",
+    "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến", "năm nay", "vừa qua", "gần đây",
+    "hiện tại",
 )
 _PHRASES = sorted({tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True)
 _PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
@@ -41,6 +71,8 @@ class Query:
     communes: list[str] = field(default_factory=list)  # folded commune keys
     periods: list[str] = field(default_factory=list)  # folded period phrases ("thang 10", "quy iv")
     wants_number: bool = False
+    counts: re.Pattern[str] | None = None  # for "bao nhiêu X": a number right before X
+    asks_tasks: bool = False  # "phải làm gì", "nhiệm vụ gì", "được giao gì"
     doc_numbers: list[str] = field(default_factory=list)
 
 
@@ -99,5 +131,7 @@ def understand(question: str, known_communes: list[str]) -> Query:
         communes=communes,
         periods=[_canonical_period(p) for p in _PERIOD_RE.findall(folded)],
         wants_number=bool(_QUANTITY_RE.search(folded)),
+        counts=count_pattern(folded),
+        asks_tasks=bool(_TASKS_RE.search(folded)),
         doc_numbers=[t[1:] for t in numbers],
     )

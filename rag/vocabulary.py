@@ -56,6 +56,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "xaydungdang": ("ban xay dung dang", "ban xd dang", "to chuc dang", "dan van"),
     "vaylon": ("vay von", "du no", "tin dung", "nguon von"),
     "chuyensinhhoat": ("chuyen sinh hoat", "chuyen den", "chuyen di"),
+    "thanhlap": ("thanh lap", "hinh thanh", "ra doi"),
+    "lan1": ("lan thu nhat", "lan thu 1", "lan thu i", "khoa i", "khoa 1"),
+    "lan2": ("lan thu hai", "lan thu 2", "lan thu ii", "khoa ii", "khoa 2"),
+    "lan3": ("lan thu ba", "lan thu 3", "lan thu iii", "khoa iii", "khoa 3"),
 }
 
 _BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
