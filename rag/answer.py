@@ -4,7 +4,7 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 
 from __future__ import annotations
 
-import itertools
+import re
 from dataclasses import dataclass
 
 from rag.lexical import LexicalIndex, terms
@@ -20,6 +20,7 @@ MIN_COVERAGE = 0.6
 # Share of the question's adjacent word pairs it must hold: words scattered over a passage
 # ("nhà văn hóa thôn năm 2027") are not evidence.
 MIN_PAIR_COVERAGE = 0.2
+MIN_PAIR_WEIGHT = 1.0  # pairs of common words ("đơn năm") are no test at all
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 900
 MAX_LIST_CHARS = 1600
@@ -37,37 +38,42 @@ class _Sentence:
 class Evidence:
     """What a passage or sentence must hold to answer a question, with IDF weights."""
 
-    words: dict[str, float]  # informative words, document numbers
+    words: dict[str, float]  # informative words; a domain phrase ("cựu chiến binh") as one concept
     pairs: dict[str, float]  # adjacent informative words ("an_sinh")
-    synonyms: dict[str, str]  # word -> concept that also covers it ("thieu" -> "~tnnd")
 
     def word_coverage(self, have: set[str]) -> float:
         total = sum(self.words.values())
-        got = sum(w for t, w in self.words.items() if t in have or self.synonyms.get(t) in have)
-        return got / total if total else 0.0
+        return sum(w for t, w in self.words.items() if t in have) / total if total else 0.0
 
     def pair_coverage(self, have: set[str]) -> float:
+        """Share of the informative word pairs held; 1.0 when the pairs carry little weight."""
         total = sum(self.pairs.values())
-        if not total:
+        if total < MIN_PAIR_WEIGHT:
             return 1.0
-        return sum(w for t, w in self.pairs.items() if t in have or self._pair_synonym(t, have)) / total
-
-    def _pair_synonym(self, pair: str, have: set[str]) -> bool:
-        a, b = pair.split("_", 1)
-        concept = self.synonyms.get(a)
-        return concept is not None and concept == self.synonyms.get(b) and concept in have
+        return sum(w for t, w in self.pairs.items() if t in have) / total
 
 
 def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
     """The informative terms of a question.
 
     Question words ("bao nhiêu", "phải làm gì"), function words and the commune named as a
-    filter say nothing about the subject and are left out, with or without diacritics.
+    filter say nothing about the subject and are left out, with or without diacritics. A
+    phrase of the domain vocabulary counts once, as its concept, so that a three-syllable
+    name ("cựu chiến binh") does not outweigh the one word that matters ("quỹ").
     """
-    kept = query.words
-    words = [w for w in kept if w] + [t for t in query.terms if t.startswith("#")]
-    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(kept) if a and b]
-    return Evidence(_weights(index, words), _weights(index, pairs), query.synonyms)
+    words: list[str] = []
+    pairs: list[str] = []
+    previous: tuple[str, str | None] | None = None
+    for word, concept in zip(query.words, query.concepts, strict=True):
+        if word is None:
+            previous = None
+            continue
+        words.append(concept or word)
+        if previous and not (concept and previous[1] == concept) and not (concept and previous[1]):
+            pairs.append(f"{previous[0]}_{word}")
+        previous = (word, concept)
+    words += [t for t in query.terms if t.startswith("#")]
+    return Evidence(_weights(index, words), _weights(index, pairs))
 
 
 def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
@@ -109,10 +115,20 @@ def build_answer(
     return _render(query, hits, chosen, passages)
 
 
+# A person named in full: a Vietnamese family name, then one to three capitalised words.
+_FAMILY_NAMES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Tạ Trương Đinh Lâm Mai Cao Đào "
+    "Lương Hà Tô Đoàn Vương Trịnh Kiều Thái Chu Lưu Tăng Lại Quách Mạc Khổng Triệu Tống Nông Lò Phùng Âu "
+    "Hứa Giang Khúc Nghiêm Doãn Đàm Thân Cù Diệp Đồng Lục Ninh Quan Tôn Hầu Bạch Lã"
+).split()
+_UPPER = "A-Z" + "".join(ch for ch in map(chr, range(0xC0, 0x1EFA)) if ch.isupper())
+_PERSON_NAME_RE = re.compile(r"\b(?:" + "|".join(_FAMILY_NAMES) + rf")(?:\s+[{_UPPER}][^\W\d_]*){{1,3}}")
+
+
 def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegistry) -> list[_Sentence] | None:
     """The sentences that answer; None when no sentence states what the question asks for."""
-    asked_units = set(units.find_all(query.text))
-    if not query.wants_number:
+    asked_units = set(query.units)
+    if not query.wants_number and not query.asks_person:
         whole = _whole_passage(hits, evidence, asked_units if query.asks_tasks else set(), units)
         if whole is not None:
             return whole
@@ -133,10 +149,15 @@ def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegist
                 score += 0.15
             if counts is not None:
                 score += 0.3 if counts.search(fold(sentence)) else -0.3
+            if query.asks_person:
+                score += 0.3 if _PERSON_NAME_RE.search(sentence) else -0.3
             ranked.append(_Sentence(rank, start, end, score))
     ranked.sort(key=lambda s: s.score, reverse=True)
     best = ranked[0]
-    if counts is not None and not counts.search(fold(hits[best.hit_rank].row.text[best.start : best.end])):
+    best_text = hits[best.hit_rank].row.text[best.start : best.end]
+    if counts is not None and not counts.search(fold(best_text)):
+        return None
+    if query.asks_person and not _PERSON_NAME_RE.search(best_text):
         return None
     chosen = [best]
     length = best.end - best.start

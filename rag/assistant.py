@@ -162,7 +162,7 @@ class Assistant:
             limit = self.settings.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.index()
-        query = understand(question, index.communes)
+        query = understand(question, index.communes, self.units)
         if not query.terms:
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
         communes = [commune_key(commune)] if commune else (query.communes or None)
@@ -184,18 +184,11 @@ class Assistant:
             for doc in store.ready_documents(session):
                 for p in doc.passages:
                     context = frozenset(terms(f"{doc.title}\n{p.section_path}"))
+                    named = frozenset(self.units.find_all(f"{p.section_path}\n{p.text}"))
                     rows.append(
                         PassageRow(
-                            p.id,
-                            doc.id,
-                            doc.title,
-                            doc.commune,
-                            doc.commune_key,
-                            p.section_label,
-                            p.section_path,
-                            p.period,
-                            p.text,
-                            context,
+                            p.id, doc.id, doc.title, doc.commune, doc.commune_key, p.section_label, p.section_path,
+                            p.period, p.text, context, named,
                         )
                     )
         return PassageIndex(rows, generation)

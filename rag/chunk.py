@@ -31,6 +31,7 @@ def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
     group: list[tuple[int, int]] = []
     group_section: int | None = -1
     group_closed = False
+    group_bullets = False
 
     def flush() -> None:
         nonlocal group, group_closed
@@ -45,11 +46,14 @@ def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
         for start, end in pieces:
             opens_unit = not heading_unit and units.at_start(doc.text[start:end]) is not None
             size = end - (group[0][0] if group else start)
-            if group and (para.section != group_section or size > TARGET_CHARS or opens_unit or group_closed):
+            # A list under one heading stays whole up to the hard limit: it is one answer.
+            limit = MAX_CHARS if para.bullet and group_bullets else TARGET_CHARS
+            if group and (para.section != group_section or size > limit or opens_unit or group_closed):
                 flush()
             if not group:
-                group_section = para.section
+                group_section, group_bullets = para.section, para.bullet
             group.append((start, end))
+            group_bullets = group_bullets and para.bullet
             group_closed = opens_unit or len(pieces) > 1
     flush()
 

@@ -40,14 +40,12 @@ class PassageRow:
     period: str | None
     text: str
     context_terms: frozenset[str]  # terms of the title and heading path
+    units: frozenset[str]  # canonical units named in the passage or its headings
 
     @cached_property
     def folded_text(self) -> str:
         return fold(self.text)
 
-    @cached_property
-    def folded_path(self) -> str:
-        return fold(self.section_path)
 
 
 def index_text(title: str, section_path: str, text: str) -> str:
@@ -116,14 +114,25 @@ class Retriever:
             if query.periods:
                 score += PERIOD_BOOST * period_relation(query.periods, passage.period)
             if query.asks_tasks:
-                assigns = bool(_TASK_HEADING_RE.search(passage.folded_path))
-                reports = bool(_RESULT_HEADING_RE.search(passage.folded_path))
-                score += INTENT_BOOST * (assigns - reports)
+                score += INTENT_BOOST * _heading_intent(passage.section_path)
+                if set(query.units) & passage.units:
+                    score += INTENT_BOOST
             if query.counts is not None and query.counts.search(passage.folded_text):
                 score += INTENT_BOOST
             scored.append(Hit(passage, score, lexical.get(row, 0.0), dense.get(row, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored
+
+
+def _heading_intent(section_path: str) -> int:
+    """+1 under a heading that assigns work, -1 under one that reports results, by the
+    nearest heading that says either ("KẾT QUẢ THỰC HIỆN NHIỆM VỤ" reports)."""
+    for heading in reversed(fold(section_path).split(" › ")):
+        if _RESULT_HEADING_RE.search(heading):
+            return -1
+        if _TASK_HEADING_RE.search(heading):
+            return 1
+    return 0
 
 
 def _weighted(lexical: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from rag.lexical import STOPWORDS
 from rag.text import clean, doc_number_tokens, fold, word_tokens
-from rag.vocabulary import concept_spans
+from rag.units import UnitRegistry
+from rag.vocabulary import EQUIVALENT, concept_spans
 
 _QUANTITY_RE = re.compile(r"\b(bao nhieu|may|so luong|ty le|tong so|la may)\b")
 _PERIOD_RE = re.compile(r"\b(thang \d{1,2}|quy (?:i{1,3}|iv|\d)|nam 20\d\d|\d+ thang (?:dau|cuoi) nam)\b")
@@ -18,6 +19,9 @@ _QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
 _TASKS_RE = re.compile(
     r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|chi tieu"
 )
+_PERSON_RE = re.compile(r"(?:^| )ai(?: |$)|dong chi nao|nguoi nao|do ai")
+# "Ai phải tổ chức…", "do ai thực hiện" ask for a unit, not a person.
+_UNIT_ACTION_RE = re.compile(r"phai|thuc hien|giao|phu trach|trach nhiem|to chuc|trien khai|tham muu|lam gi")
 _NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
 _PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
 _MONEY = ("tien", "dong", "ty", "trieu", "nghin")
@@ -55,7 +59,7 @@ QUESTION_PHRASES = (
     "hiện nay", "được yêu cầu", "yêu cầu", "số lượng", "tổng số", "việc gì", "những việc", "đã", "đang",
     "sẽ", "được", "phải", "cần", "về", "của", "các", "những", "trong", "và", "với", "ở", "tại", "là", "vào",
     "còn", "cho", "để", "theo", "từ", "do", "gồm", "đạt", "tính đến", "đến", "năm nay", "vừa qua", "gần đây",
-    "hiện tại",
+    "hiện tại", "vì sao", "tại sao", "do đâu", "lý do", "ngày càng", "những điều", "điều gì", "chỉ ra",
 )
 _PHRASES = sorted({tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True)
 _PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
@@ -67,12 +71,14 @@ class Query:
     folded: str
     terms: list[str]  # lexical search terms of the informative words
     words: list[str | None]  # folded tokens, None where a question word or the commune stood
-    synonyms: dict[str, str] = field(default_factory=dict)  # word -> concept covering it
+    concepts: list[str | None] = field(default_factory=list)  # per token: the concept phrase it is part of
     communes: list[str] = field(default_factory=list)  # folded commune keys
     periods: list[str] = field(default_factory=list)  # folded period phrases ("thang 10", "quy iv")
     wants_number: bool = False
     counts: re.Pattern[str] | None = None  # for "bao nhiêu X": a number right before X
     asks_tasks: bool = False  # "phải làm gì", "nhiệm vụ gì", "được giao gì"
+    asks_person: bool = False  # "ai", "đồng chí nào"
+    units: list[str] = field(default_factory=list)  # canonical units the question names
     doc_numbers: list[str] = field(default_factory=list)
 
 
@@ -107,7 +113,14 @@ def question_mask(accented: list[str]) -> list[bool]:
     return mask
 
 
-def understand(question: str, known_communes: list[str]) -> Query:
+def _concept_positions(n: int, spans: list[tuple[int, int, str]]) -> list[str | None]:
+    positions: list[str | None] = [None] * n
+    for start, end, concept in spans:
+        positions[start:end] = [concept] * (end - start)
+    return positions
+
+
+def understand(question: str, known_communes: list[str], units: UnitRegistry | None = None) -> Query:
     text = clean(question).replace("\n", " ").strip()
     folded = " ".join(re.findall(r"[a-z0-9/]+", fold(text)))
     communes = [key for key in known_communes if key and f" {key} " in f" {folded} "]
@@ -118,8 +131,11 @@ def understand(question: str, known_communes: list[str]) -> Query:
     place = {w for key in communes for w in key.split()}
     words = [None if skip or w in place else w for w, skip in zip(tokens, question_mask(accented), strict=True)]
     spans = concept_spans(tokens)
-    query_terms = [w for w in words if w]
-    query_terms += [f"{a}_{b}" for a, b in itertools.pairwise(words) if a and b]
+    concepts = _concept_positions(len(tokens), spans)
+    # Words of an equivalence ("Cựu chiến binh" = "CCB") are searched by their concept alone.
+    literal = [None if c and c[1:] in EQUIVALENT else w for w, c in zip(words, concepts, strict=True)]
+    query_terms = [w for w in literal if w]
+    query_terms += [f"{a}_{b}" for a, b in itertools.pairwise(literal) if a and b]
     query_terms += [concept for start, end, concept in spans if any(words[start:end])]
     numbers = doc_number_tokens(text)
     return Query(
@@ -127,11 +143,13 @@ def understand(question: str, known_communes: list[str]) -> Query:
         folded=folded,
         terms=query_terms + numbers,
         words=words,
-        synonyms={tokens[i]: concept for start, end, concept in spans for i in range(start, end)},
+        concepts=concepts,
         communes=communes,
         periods=[_canonical_period(p) for p in _PERIOD_RE.findall(folded)],
         wants_number=bool(_QUANTITY_RE.search(folded)),
         counts=count_pattern(folded),
         asks_tasks=bool(_TASKS_RE.search(folded)),
+        asks_person=bool(_PERSON_RE.search(folded)) and not _UNIT_ACTION_RE.search(folded),
+        units=units.find_all(text) if units else [],
         doc_numbers=[t[1:] for t in numbers],
     )

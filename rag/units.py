@@ -75,6 +75,7 @@ class UnitRegistry:
         for name in (canonical, *aliases):
             self._by_key.setdefault(_key(name), canonical)
         self._sorted = sorted(self._by_key, key=len, reverse=True)
+        self._any = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, self._sorted)) + r")(?![a-z0-9])")
 
     @property
     def canonical_names(self) -> list[str]:
@@ -93,14 +94,6 @@ class UnitRegistry:
         return None
 
     def find_all(self, text: str) -> list[str]:
-        """Every unit named anywhere in a text, longest aliases first, without overlaps."""
-        key = " " + _key(text) + " "
-        found: list[str] = []
-        for alias in self._sorted:
-            needle = " " + alias + " "
-            if needle in key:
-                key = key.replace(needle, " | ")
-                canonical = self._by_key[alias]
-                if canonical not in found:
-                    found.append(canonical)
-        return found
+        """Every unit named anywhere in a text, in order, the longest alias winning."""
+        found = (self._by_key[m.group(1)] for m in self._any.finditer(_key(text)))
+        return list(dict.fromkeys(found))

@@ -3,6 +3,10 @@
 Every phrase of a group, found in a document or a question, adds the group's concept term,
 so "UBKT" in a question matches "Ủy ban Kiểm tra" in a report and "qua đời" matches
 "từ trần". Applied identically at ingest and at query time.
+
+`EQUIVALENT` groups name one thing (an abbreviation and its expansion): a question searches
+them by concept only, so "Hội CCB" and "Hội Cựu chiến binh" retrieve alike. The other groups
+are related topics: a question searches its own words and the concept.
 """
 
 from __future__ import annotations
@@ -56,11 +60,20 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "xaydungdang": ("ban xay dung dang", "ban xd dang", "to chuc dang", "dan van"),
     "vaylon": ("vay von", "du no", "tin dung", "nguon von"),
     "chuyensinhhoat": ("chuyen sinh hoat", "chuyen den", "chuyen di"),
+    "hanche": (
+        "han che", "yeu kem", "ton tai", "bat cap", "kho khan", "vuong mac", "chua tot", "lung tung", "con cham",
+        "chua dat", "chua hoan thanh",
+    ),
     "thanhlap": ("thanh lap", "hinh thanh", "ra doi"),
     "lan1": ("lan thu nhat", "lan thu 1", "lan thu i", "khoa i", "khoa 1"),
     "lan2": ("lan thu hai", "lan thu 2", "lan thu ii", "khoa ii", "khoa 2"),
     "lan3": ("lan thu ba", "lan thu 3", "lan thu iii", "khoa iii", "khoa 3"),
 }
+
+EQUIVALENT = frozenset(
+    """ubkt mttq bch btv vpdu hdnd ubnd ccb phunu doantn ctxh tnnd cbcc cntt llct ktxh antt tthc nghidinh
+    chithi nghiquyet ketluan quyetdinh congvan dongchi tutran quy1 quy2 quy3 quy4 dangvien lan1 lan2 lan3""".split()
+)
 
 _BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _concept, _phrases in GROUPS.items():
