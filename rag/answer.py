@@ -15,12 +15,13 @@ from rag.understand import Query
 from rag.units import UnitRegistry
 
 ABSTAIN_TEXT = "Các tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
-# Share of the question's informative terms (IDF-weighted) that the best passage must hold.
+# Share of the question's informative terms (IDF-weighted) that the best sentence, with its
+# headings, must hold.
 MIN_COVERAGE = 0.6
 # Share of the question's adjacent word pairs it must hold: words scattered over a passage
 # ("nhà văn hóa thôn năm 2027") are not evidence.
 MIN_PAIR_COVERAGE = 0.2
-MIN_PAIR_WEIGHT = 1.0  # pairs of common words ("đơn năm") are no test at all
+MIN_PAIR_WEIGHT = 2.0  # pairs of common words ("đơn năm") are no test at all
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 900
 MAX_LIST_CHARS = 1600
@@ -101,11 +102,14 @@ def build_answer(
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
 
-    def support(hit: Hit) -> tuple[float, float]:
-        have = set(terms(hit.row.text)) | hit.row.context_terms
-        return evidence.word_coverage(have), evidence.pair_coverage(have)
-
-    word_cov, pair_cov = max((support(h) for h in hits[:3]), key=lambda c: c[0] + c[1])
+    # Evidence is one sentence under its headings, not words scattered over a passage.
+    support = [
+        (evidence.word_coverage(have), evidence.pair_coverage(have))
+        for hit in hits[:3]
+        for start, end in sentence_spans(hit.row.text)
+        if (have := set(terms(hit.row.text[start:end])) | hit.row.context_terms)
+    ]
+    word_cov, pair_cov = max(support, key=lambda c: c[0] + c[1])
     if word_cov < min_coverage or pair_cov < MIN_PAIR_COVERAGE:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from rag.text import fold
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "ubkt": ("ubkt", "uy ban kiem tra", "ubktdu"),
+    "ubkt": ("ubkt", "uy ban kiem tra", "ubktdu", "ubkt du", "ubkt dang uy"),
     "mttq": ("mttq", "mat tran to quoc", "mat tran"),
     "bch": ("bch", "ban chap hanh"),
     "btv": ("btv", "ban thuong vu"),
