@@ -58,6 +58,13 @@ def _text(name: str, data: bytes) -> str:
             continue
         if "\x00" not in text:
             return text
+    # Windows-1258, the legacy Vietnamese code page, writes tone marks as combining characters.
+    try:
+        text = data.decode("cp1258")
+    except UnicodeDecodeError:
+        text = ""
+    if text and any(mark in text for mark in "\u0300\u0301\u0303\u0309\u0323ơưăđĐ"):
+        return text
     raise LoadError(name, "tệp văn bản không ở mã UTF-8. Hãy lưu lại tệp với mã UTF-8 (Unicode).")
 
 

@@ -1,8 +1,8 @@
 """Chroma holds one vector per passage, keyed by passage id, with filterable metadata.
 
 We always pass our own vectors: Chroma's default embedding function would download a model
-at run time. The embedding model is recorded on the collection and a different one is
-refused, so vectors of two models are never mixed. Telemetry is off in every client.
+at run time. The embedding model is recorded on the collection: adding or searching with another model
+is refused (only `reindex` may start over), so vectors of two models are never mixed. Telemetry is off in every client.
 """
 
 from __future__ import annotations
@@ -51,23 +51,24 @@ class VectorStore:
         self._collection = self._open()
 
     def _open(self) -> Any:
-        collection = self._client.get_or_create_collection(
+        return self._client.get_or_create_collection(
             COLLECTION,
             embedding_function=None,
             metadata={"embedding_model": self.model},
             configuration={"hnsw": {"space": "cosine"}},
         )
-        stored = (collection.metadata or {}).get("embedding_model")
+
+    def _same_model(self) -> None:
+        stored = (self._collection.metadata or {}).get("embedding_model")
         if stored != self.model:
             raise StoreMismatchError(
                 f"Kho vectơ đang chứa vectơ của mô hình «{stored}», khác mô hình đang cấu hình «{self.model}». "
                 "Chạy «trolyxa reindex» để tạo lại vectơ bằng mô hình mới."
             )
-        return collection
 
     def recreate(self) -> None:
         """Drop every vector and start an empty collection for the configured model."""
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # absent collection: nothing to drop
             self._client.delete_collection(COLLECTION)
         self._collection = self._open()
 
@@ -75,6 +76,7 @@ class VectorStore:
         return int(self._collection.count())
 
     def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        self._same_model()
         for i in range(0, len(ids), 1000):
             self._collection.upsert(
                 ids=ids[i : i + 1000], embeddings=vectors[i : i + 1000].tolist(), metadatas=metadatas[i : i + 1000]
@@ -89,6 +91,7 @@ class VectorStore:
         return {meta["document_id"] for meta in result["metadatas"] or []}
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:
+        self._same_model()
         total = self.count()
         if total == 0:
             return []

@@ -1,0 +1,169 @@
+"""Ingestion into a real SQLite database and a real embedded Chroma, from real files."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from rag import store
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.embed import HashEmbedder
+from rag.errors import NotFoundError, StoreMismatchError
+from tests.files import make_docx, make_pdf
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+NOTICE = [
+    "ĐẢNG ỦY XÃ AN HÒA",
+    "Số 21-TB/ĐU",
+    "An Hòa, ngày 05 tháng 10 năm 2025",
+    "THÔNG BÁO",
+    "kết luận giao ban tháng 10/2025",
+    "I. Nhiệm vụ trọng tâm tháng 11/2025",
+    "1. Hội Nông dân",
+    "- Vận động nông dân xây dựng 12 mô hình trồng rau an toàn trước ngày 30/11/2025.",
+    "2. Văn phòng Đảng ủy",
+    "- Hoàn thiện quy chế chi tiêu nội bộ.",
+]
+
+
+def _windows_1258(text: str) -> bytes:
+    """Encode as Windows-1258 does: precomposed letters, tone marks as combining characters."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        tone = "".join(p for p in parts if p in tones)
+        out.append(unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones)) + tone)
+    return "".join(out).encode("cp1258")
+
+
+def _vectors(assistant: Assistant) -> set[str]:
+    return assistant.vectors.document_ids()
+
+
+def test_docx_paragraphs_and_tables_are_searchable(fresh: Assistant, tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "an-hoa.docx", NOTICE, table=[["Chỉ tiêu", "Kết quả"], ["Hộ nuôi ong mật", "47 hộ"]])
+    report = fresh.ingest([path])
+    assert report.added == ["an-hoa.docx"]
+    [doc] = fresh.documents()
+    assert (doc.commune, doc.number, doc.date, doc.doc_type) == ("An Hòa", "21-TB/ĐU", "2025-10-05", "Thông báo")
+    answer = fresh.ask("Có bao nhiêu hộ nuôi ong mật?")
+    assert not answer.abstained and "47 hộ" in answer.answer  # the figure came from the table
+    assert answer.citations[0].quote in answer.citations[0].text
+
+
+def test_pdf_text_layer(fresh: Assistant, tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "an-hoa.pdf", NOTICE)
+    assert fresh.ingest([path]).added == ["an-hoa.pdf"]
+    answer = fresh.ask("Hội Nông dân tháng 11 phải làm gì?")
+    assert "mô hình trồng rau an toàn" in answer.answer
+    assert answer.citations[0].section.endswith("1")
+
+
+def test_reingest_unchanged_replaced_and_delete(fresh: Assistant, tmp_path: Path) -> None:
+    path = tmp_path / "an-hoa.txt"
+    path.write_text("\n\n".join(NOTICE), encoding="utf-8")
+    assert fresh.ingest([path]).added == ["an-hoa.txt"]
+    first = fresh.documents()[0].id
+    assert fresh.ingest([path]).unchanged == ["an-hoa.txt"]
+
+    path.write_text("\n\n".join([*NOTICE, "- Rà soát 35 hồ sơ đảng viên."]), encoding="utf-8")
+    assert fresh.ingest([path]).replaced == ["an-hoa.txt"]
+    [doc] = fresh.documents()
+    assert doc.id != first
+    assert _vectors(fresh) == {doc.id}  # the old version's vectors are gone
+    with fresh.sessions() as session:
+        assert session.scalars(select(store.Passage).where(store.Passage.document_id == first)).first() is None
+
+    fresh.delete(doc.id)
+    assert fresh.documents() == [] and _vectors(fresh) == set()
+    assert fresh.ask("Hội Nông dân tháng 11 phải làm gì?").abstained
+    with pytest.raises(NotFoundError, match="Không có tài liệu"):
+        fresh.delete("khongco")
+
+
+def test_bad_files_fail_alone_with_vietnamese_reasons(fresh: Assistant, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("\n\n".join(NOTICE), encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "junk.pdf").write_bytes(b"\x00\x01binary junk, not a pdf" * 50)
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "legacy.txt").write_bytes(_windows_1258("\n\n".join([*NOTICE, "- Mở 3 lớp tập huấn kỹ thuật."])))
+    (tmp_path / "latin1.txt").write_bytes(bytes(range(0x80, 0x100)) * 3)
+    make_pdf(tmp_path / "locked.pdf", NOTICE, password="matkhau")
+    report = fresh.ingest([*sorted(tmp_path.iterdir()), tmp_path / "missing.docx"])
+    assert sorted(report.added) == ["good.txt", "legacy.txt"]  # Windows-1258 is read, not refused
+    reasons = dict(report.failed)
+    assert "tệp rỗng" in reasons["empty.txt"]
+    assert "PDF bị hỏng" in reasons["junk.pdf"]
+    assert ".docx bị hỏng" in reasons["broken.docx"]
+    assert "chưa được hỗ trợ" in reasons["image.png"]
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "mật khẩu" in reasons["locked.pdf"]
+    assert "Không tìm thấy tệp" in reasons["missing.docx"]
+    assert {d.commune for d in fresh.documents()} == {"An Hòa"}
+
+
+def test_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
+    assistant = Assistant(Settings(data_dir=tmp_path / "d", max_file_mb=0.001), embedder=embedder)
+    big = tmp_path / "big.txt"
+    big.write_text("Đảng ủy xã " * 500, encoding="utf-8")
+    [(name, reason)] = assistant.ingest([big]).failed
+    assert name == "big.txt" and "quá lớn" in reason
+
+
+def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, embedder) -> None:
+    """A document left half-written (pending in SQL, vectors in Chroma) is never searchable
+    and is cleaned on the next start; vectors of a deleted document are dropped too."""
+    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    with assistant.sessions() as session, session.begin():
+        session.add(
+            store.Document(
+                id="deadbeefdeadbeef",
+                file_name="half.txt",
+                source="half.txt",
+                status=store.PENDING,
+                title="Nửa chừng",
+                doc_type="Báo cáo",
+                text="Tài liệu nửa chừng về nuôi ong.",
+                commune_key="",
+                embed_model=embedder.name,
+                passages=[
+                    store.Passage(
+                        id="deadbeefdeadbeef-0000", ordinal=0, start=0, end=30, text="Tài liệu nửa chừng về nuôi ong."
+                    )
+                ],
+            )
+        )
+    assistant.vectors.add(
+        ["deadbeefdeadbeef-0000", "0000000000000000-0000"],
+        embedder.passages(["Tài liệu nửa chừng về nuôi ong.", "Vectơ mồ côi"]),
+        [
+            {"document_id": "deadbeefdeadbeef", "commune_key": ""},
+            {"document_id": "0000000000000000", "commune_key": ""},
+        ],
+    )
+    hits = assistant.ask("Tài liệu nửa chừng về nuôi ong").passages
+    assert all(p.document_id != "deadbeefdeadbeef" for p in hits)  # never searchable
+
+    restarted = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    ready = {d.id for d in restarted.documents()}
+    assert restarted.vectors.document_ids() == ready and len(ready) == 5
+
+
+def test_model_mismatch_is_refused_and_reindex_rebuilds(corpus_copy: Path, tmp_path: Path) -> None:
+    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=HashEmbedder())
+    with pytest.raises(StoreMismatchError, match="trolyxa reindex"):
+        assistant.ask("Chỉ thị 50-CT/TW nói gì?")
+    new = tmp_path / "an-hoa.txt"
+    new.write_text("\n\n".join(NOTICE), encoding="utf-8")
+    [(_, reason)] = assistant.ingest([new]).failed
+    assert "trolyxa reindex" in reason
+    count = assistant.reindex()
+    assert count == assistant.vectors.count() > 100
+    assert not assistant.ask("Chỉ thị 50-CT/TW nói gì?").abstained
