@@ -93,8 +93,14 @@ def build_answer(
 ) -> Answer:
     passages = [
         Passage(
-            h.row.id, h.row.document_id, h.row.title, h.row.commune, h.row.section_label, h.row.section_path,
-            h.row.text, h.score,
+            h.row.id,
+            h.row.document_id,
+            h.row.title,
+            h.row.commune,
+            h.row.section_label,
+            h.row.section_path,
+            h.row.text,
+            h.score,
         )
         for h in hits
     ]

@@ -187,8 +187,17 @@ class Assistant:
                     named = frozenset(self.units.find_all(f"{p.section_path}\n{p.text}"))
                     rows.append(
                         PassageRow(
-                            p.id, doc.id, doc.title, doc.commune, doc.commune_key, p.section_label, p.section_path,
-                            p.period, p.text, context, named,
+                            p.id,
+                            doc.id,
+                            doc.title,
+                            doc.commune,
+                            doc.commune_key,
+                            p.section_label,
+                            p.section_path,
+                            p.period,
+                            p.text,
+                            context,
+                            named,
                         )
                     )
         return PassageIndex(rows, generation)

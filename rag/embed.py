@@ -65,7 +65,9 @@ class SentenceTransformerEmbedder(Embedder):
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:  # hub errors, missing files, bad configs
             raise ConfigError(f"Không nạp được mô hình nhúng «{model}»: {exc}") from exc
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension() or 0)
         self.name = f"sentence-transformers/{model}"
         self._prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")

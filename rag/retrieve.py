@@ -29,7 +29,6 @@ _RESULT_HEADING_RE = re.compile(r"ket qua|danh gia|han che|kho khan|tinh hinh")
 
 @dataclass(frozen=True)
 class PassageRow:
-
     id: str
     document_id: str
     title: str
@@ -45,7 +44,6 @@ class PassageRow:
     @cached_property
     def folded_text(self) -> str:
         return fold(self.text)
-
 
 
 def index_text(title: str, section_path: str, text: str) -> str:

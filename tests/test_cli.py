@@ -15,7 +15,12 @@ def run(data: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
     env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
     return subprocess.run(
         [sys.executable, "-m", "trolyxa.cli", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=300,
+        check=False,
     )
 
 
