@@ -192,6 +192,7 @@ class Assistant:
                             doc.title,
                             doc.commune,
                             doc.commune_key,
+                            doc.doc_type,
                             p.section_label,
                             p.section_path,
                             p.period,

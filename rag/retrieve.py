@@ -23,6 +23,9 @@ PERIOD_BOOST = 0.15
 # A question about tasks prefers sections that assign them over sections that report results;
 # a "bao nhiêu X" question prefers passages that state a number of X.
 INTENT_BOOST = 0.1
+# "thông báo kết luận…", "báo cáo quý III…": the kind of document the question names. A boost,
+# not a filter: "báo cáo" is also a verb, and "chỉ thị 50" names a cited directive.
+TYPE_BOOST = 0.05
 _TASK_HEADING_RE = re.compile(r"nhiem vu|phuong huong|giai phap|ke hoach|chi tieu|de nghi|kien nghi")
 _RESULT_HEADING_RE = re.compile(r"ket qua|danh gia|han che|kho khan|tinh hinh")
 
@@ -34,6 +37,7 @@ class PassageRow:
     title: str
     commune: str | None
     commune_key: str
+    doc_type: str
     section_label: str
     section_path: str
     period: str | None
@@ -117,6 +121,8 @@ class Retriever:
                     score += INTENT_BOOST
             if query.counts is not None and query.counts.search(passage.folded_text):
                 score += INTENT_BOOST
+            if passage.doc_type in query.doc_types:
+                score += TYPE_BOOST
             scored.append(Hit(passage, score, lexical.get(row, 0.0), dense.get(row, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored

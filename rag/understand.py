@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.lexical import STOPWORDS
+from rag.parse import DOC_TYPES
 from rag.text import clean, doc_number_tokens, fold, word_tokens
 from rag.units import UnitRegistry
 from rag.vocabulary import EQUIVALENT, concept_spans
@@ -150,6 +151,7 @@ class Query:
     asks_tasks: bool = False  # "phải làm gì", "nhiệm vụ gì", "được giao gì"
     asks_person: bool = False  # "ai", "đồng chí nào"
     units: list[str] = field(default_factory=list)  # canonical units the question names
+    doc_types: list[str] = field(default_factory=list)  # "Thông báo", "Báo cáo" when the question names them
     doc_numbers: list[str] = field(default_factory=list)
 
 
@@ -222,5 +224,6 @@ def understand(question: str, known_communes: list[str], units: UnitRegistry | N
         asks_tasks=bool(_TASKS_RE.search(folded)),
         asks_person=bool(_PERSON_RE.search(folded)) and not _UNIT_ACTION_RE.search(folded),
         units=units.find_all(text) if units else [],
+        doc_types=[name for name in DOC_TYPES.values() if re.search(rf"\b{fold(name)}\b", folded)],
         doc_numbers=[t[1:] for t in numbers],
     )
