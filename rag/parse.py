@@ -239,6 +239,30 @@ def _period(text: str) -> str | None:
     return None
 
 
+_ASSIGNS_RE = re.compile(
+    r"nhiem vu trong tam|phuong huong|nhiem vu,? giai phap|giai phap trong tam|chi tieu|ke hoach"
+    r"|nhiem vu (?:nam|thang|quy|trong)"
+)
+_REPORTS_RE = re.compile(r"ket qua|danh gia|uu diem|han che|kho khan|tinh hinh|de xuat|kien nghi")
+
+
+def heading_intent(section_path: str) -> int:
+    """+1 under a heading that assigns work ("Nhiệm vụ trọng tâm tháng 10"), -1 under one
+    that reports ("Kết quả thực hiện nhiệm vụ năm 2025", "Hạn chế", "Đề xuất, kiến nghị"),
+    decided by the nearest heading that says either; 0 when none does or one says both
+    ("Về tình hình thực hiện nhiệm vụ 9 tháng; nhiệm vụ trọng tâm 3 tháng cuối năm")."""
+    for heading in reversed(fold(section_path).split(" › ")):
+        assigns = bool(_ASSIGNS_RE.search(heading))
+        reports = bool(_REPORTS_RE.search(heading))
+        if "ket qua thuc hien" in heading:
+            return -1
+        if assigns != reports:
+            return 1 if assigns else -1
+        if assigns:
+            return 0
+    return 0
+
+
 def period_of(text: str) -> str | None:
     """The period a heading or title speaks of ("tháng 10/2025", "quý IV/2025", "năm 2026")."""
     return _period(text)

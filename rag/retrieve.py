@@ -4,7 +4,6 @@ by commune inside both searches (a passage of another commune is never even scor
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.lexical import LexicalIndex, terms
+from rag.parse import heading_intent
 from rag.text import fold
 from rag.understand import Query, period_relation
 from rag.vectors import VectorStore
@@ -26,8 +26,6 @@ INTENT_BOOST = 0.1
 # "thông báo kết luận…", "báo cáo quý III…": the kind of document the question names. A boost,
 # not a filter: "báo cáo" is also a verb, and "chỉ thị 50" names a cited directive.
 TYPE_BOOST = 0.05
-_TASK_HEADING_RE = re.compile(r"nhiem vu|phuong huong|giai phap|ke hoach|chi tieu|de nghi|kien nghi")
-_RESULT_HEADING_RE = re.compile(r"ket qua|danh gia|han che|kho khan|tinh hinh")
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ class Retriever:
             if query.periods:
                 score += PERIOD_BOOST * period_relation(query.periods, passage.period)
             if query.asks_tasks:
-                score += INTENT_BOOST * _heading_intent(passage.section_path)
+                score += INTENT_BOOST * heading_intent(passage.section_path)
                 if set(query.units) & passage.units:
                     score += INTENT_BOOST
             if query.counts is not None and query.counts.search(passage.folded_text):
@@ -126,17 +124,6 @@ class Retriever:
             scored.append(Hit(passage, score, lexical.get(row, 0.0), dense.get(row, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored
-
-
-def _heading_intent(section_path: str) -> int:
-    """+1 under a heading that assigns work, -1 under one that reports results, by the
-    nearest heading that says either ("KẾT QUẢ THỰC HIỆN NHIỆM VỤ" reports)."""
-    for heading in reversed(fold(section_path).split(" › ")):
-        if _RESULT_HEADING_RE.search(heading):
-            return -1
-        if _TASK_HEADING_RE.search(heading):
-            return 1
-    return 0
 
 
 def _weighted(lexical: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:
