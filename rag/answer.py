@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from rag.lexical import LexicalIndex, terms
-from rag.models import Answer, Citation, Passage
+from rag.models import Answer, Citation, DirectiveCard, Passage, TaskView
 from rag.retrieve import Hit
 from rag.text import fold, sentence_spans
 from rag.understand import Query
@@ -91,19 +91,7 @@ def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
 def build_answer(
     query: Query, hits: list[Hit], index: LexicalIndex, units: UnitRegistry, *, min_coverage: float = MIN_COVERAGE
 ) -> Answer:
-    passages = [
-        Passage(
-            h.row.id,
-            h.row.document_id,
-            h.row.title,
-            h.row.commune,
-            h.row.section_label,
-            h.row.section_path,
-            h.row.text,
-            h.score,
-        )
-        for h in hits
-    ]
+    passages = as_passages(hits)
     evidence = evidence_for(query, index)
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
@@ -232,3 +220,77 @@ def _render(query: Query, hits: list[Hit], chosen: list[_Sentence], passages: li
         parts.append(f"{quote} [{n}]")
     separator = "\n" if any("\n" in p for p in parts) else " "
     return Answer(query.text, separator.join(parts), False, citations=citations, passages=passages)
+
+
+def as_passages(hits: list[Hit]) -> list[Passage]:
+    return [
+        Passage(
+            h.row.id,
+            h.row.document_id,
+            h.row.title,
+            h.row.commune,
+            h.row.section_label,
+            h.row.section_path,
+            h.row.text,
+            h.score,
+        )
+        for h in hits
+    ]
+
+
+def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[Passage]) -> Answer:
+    """A unit's task list, grouped by commune and period, every task cited."""
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    lines: list[str] = []
+    group: tuple[str | None, str | None] | None = None
+    for task in tasks:
+        if (task.commune, task.period) != group:
+            group = (task.commune, task.period)
+            where = f" (xã {task.commune})" if task.commune else ""
+            lines.append(f"{unit} — {task.period or 'không ghi kỳ'}{where}:")
+        n = numbers.setdefault(task.passage_id, len(numbers) + 1)
+        role = f" ({task.role})" if task.role else ""
+        deadline = f" — hạn: {task.deadline}" if task.deadline else ""
+        lines.append(f"- {task.quote}{role}{deadline} [{n}]")
+        citations.append(
+            Citation(
+                n,
+                task.document_id,
+                task.title,
+                task.commune,
+                task.section,
+                task.section_path,
+                task.quote,
+                task.passage_text,
+                task.passage_id,
+            )
+        )
+    return Answer(question, "\n".join(lines), False, citations=citations, passages=passages)
+
+
+def directive_answer(question: str, card: DirectiveCard, passages: list[Passage]) -> Answer:
+    """What the documents say of a directive: the sentences that cite it, the fullest first."""
+    ranked = sorted(card.mentions, key=lambda m: (card.subject or "") in m.quote, reverse=True)
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for mention in ranked[:MAX_SENTENCES]:
+        n = numbers.setdefault(mention.passage_id, len(numbers) + 1)
+        parts.append(f"{mention.quote} [{n}]")
+        citations.append(
+            Citation(
+                n,
+                mention.document_id,
+                mention.title,
+                mention.commune,
+                mention.section,
+                "",
+                mention.quote,
+                mention.passage_text,
+                mention.passage_id,
+            )
+        )
+    if len(card.mentions) > MAX_SENTENCES:
+        parts.append(f"(Văn bản này được nhắc {len(card.mentions)} lần trong các tài liệu.)")
+    return Answer(question, "\n".join(parts), False, citations=citations, passages=passages)

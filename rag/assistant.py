@@ -12,20 +12,21 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from rag import store
-from rag.answer import build_answer
+from rag import knowledge, store
+from rag.answer import as_passages, build_answer, directive_answer, task_answer
 from rag.chunk import chunk
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import LoadError, NotFoundError, TroLyXaError
+from rag.extract import directive_key, discover_units, extract
 from rag.lexical import terms
 from rag.load import SUPPORTED, load
-from rag.models import Answer, DocumentInfo, IngestReport
+from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, TaskView, UnitInfo
 from rag.parse import apply_override, commune_key, parse
 from rag.retrieve import PassageIndex, PassageRow, Retriever, index_text
 from rag.text import clean
 from rag.understand import understand
-from rag.units import UnitRegistry
+from rag.units import SEED_UNITS, UnitRegistry
 from rag.vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Assistant:
         self.sessions = store.make_sessions(self.engine)
         self.embedder = embedder or make_embedder(self.settings.embeddings)
         self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
-        self.units = UnitRegistry()
+        self.units = self._load_units()
         self.retriever = Retriever(self.embedder, self.vectors)
         self._index: PassageIndex | None = None
         self._index_lock = threading.Lock()
@@ -91,50 +92,101 @@ class Assistant:
             prior_id = prior.id if prior else None
 
         parsed = parse(text, path.name)
-        meta = apply_override(parsed.metadata, path.with_name(path.name + ".meta.json"))
+        parsed.metadata = meta = apply_override(parsed.metadata, path.with_name(path.name + ".meta.json"))
+        new_units = discover_units(parsed, self.units)
+        for name in new_units:
+            self.units.add(name)
         chunks = chunk(parsed, self.units)
+        found = extract(parsed, chunks, self.units)
         key = commune_key(meta.commune)
+
+        def pid(ordinal: int) -> str:
+            return f"{doc_id}-{ordinal:04d}"
+
         with self.sessions() as session, session.begin():
             session.execute(delete(store.Document).where(store.Document.id == doc_id))
-            session.add(
-                store.Document(
-                    id=doc_id,
-                    file_name=path.name,
-                    source=source,
-                    status=store.PENDING,
-                    title=meta.title,
-                    doc_type=meta.doc_type,
-                    number=meta.number,
-                    date=meta.date,
-                    issuer=meta.issuer,
-                    signer=meta.signer,
-                    signer_role=meta.signer_role,
-                    commune=meta.commune,
-                    commune_key=key,
-                    period=meta.period,
-                    classification=meta.classification,
-                    recipients=meta.recipients,
-                    text=text,
-                    embed_model=self.embedder.name,
-                    passages=[
-                        store.Passage(
-                            id=f"{doc_id}-{c.ordinal:04d}",
-                            ordinal=c.ordinal,
-                            start=c.start,
-                            end=c.end,
-                            text=c.text,
-                            section_path=c.section_path,
-                            section_label=c.section_label,
-                            period=c.period,
-                        )
-                        for c in chunks
-                    ],
-                )
+            row = store.Document(
+                id=doc_id,
+                file_name=path.name,
+                source=source,
+                status=store.PENDING,
+                title=meta.title,
+                doc_type=meta.doc_type,
+                number=meta.number,
+                date=meta.date,
+                issuer=meta.issuer,
+                signer=meta.signer,
+                signer_role=meta.signer_role,
+                commune=meta.commune,
+                commune_key=key,
+                period=meta.period,
+                classification=meta.classification,
+                recipients=meta.recipients,
+                text=text,
+                embed_model=self.embedder.name,
             )
+            row.passages = [
+                store.Passage(
+                    id=pid(c.ordinal),
+                    ordinal=c.ordinal,
+                    start=c.start,
+                    end=c.end,
+                    text=c.text,
+                    section_path=c.section_path,
+                    section_label=c.section_label,
+                    period=c.period,
+                )
+                for c in chunks
+            ]
+            row.tasks = [
+                store.Task(
+                    passage_id=pid(t.passage),
+                    unit=t.unit,
+                    role=t.role,
+                    text=t.text,
+                    start=t.start,
+                    end=t.end,
+                    period=t.period,
+                    deadline=t.deadline,
+                )
+                for t in found.tasks
+            ]
+            row.mentions = [
+                store.DirectiveMention(
+                    passage_id=pid(m.passage),
+                    key=directive_key(m.code),
+                    code=m.code,
+                    kind=m.kind,
+                    number=m.number,
+                    issuer_code=m.issuer_code,
+                    date=m.date,
+                    issuing_body=m.issuing_body,
+                    subject=m.subject,
+                    start=m.start,
+                    end=m.end,
+                )
+                for m in found.directives
+            ]
+            row.figures = [
+                store.Figure(
+                    passage_id=pid(f.passage),
+                    value=f.value,
+                    total=f.total,
+                    unit=f.unit,
+                    label=f.label,
+                    start=f.start,
+                    end=f.end,
+                    period=f.period,
+                )
+                for f in found.figures
+            ]
+            session.add(row)
+            for name in new_units:
+                session.merge(store.Unit(name=name, aliases=[], origin="document"))
         self.vectors.delete_document(doc_id)
         vectors = self.embedder.passages([index_text(meta.title, c.section_path, c.text) for c in chunks])
         self.vectors.add(
-            [f"{doc_id}-{c.ordinal:04d}" for c in chunks],
+            [pid(c.ordinal) for c in chunks],
             vectors,
             [{"document_id": doc_id, "commune_key": key, "doc_type": meta.doc_type} for c in chunks],
         )
@@ -155,6 +207,18 @@ class Assistant:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _load_units(self) -> UnitRegistry:
+        """The seed registry, stored once, joined by units found in documents."""
+        registry = UnitRegistry()
+        with self.sessions() as session, session.begin():
+            known = {u.name: u for u in session.scalars(select(store.Unit))}
+            for name, aliases in SEED_UNITS.items():
+                if name not in known:
+                    session.add(store.Unit(name=name, aliases=list(aliases), origin="seed"))
+            for unit in known.values():
+                registry.add(unit.name, *unit.aliases)
+        return registry
+
     # ------------------------------------------------------------------ ask
 
     def ask(self, question: str, commune: str | None = None) -> Answer:
@@ -167,6 +231,22 @@ class Assistant:
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
         communes = [commune_key(commune)] if commune else (query.communes or None)
         hits = self.retriever.search(index, query, k=10, communes=communes)
+        # Questions the extracted knowledge answers better than free text; retrieval otherwise.
+        if query.units and query.asks_tasks:
+            period = query.periods[0] if query.periods else None
+            with self.sessions() as session:
+                for unit in query.units:
+                    _, found = knowledge.tasks(session, self.units, unit, period=period)
+                    found = [t for t in found if communes is None or commune_key(t.commune) in communes]
+                    if found:
+                        return task_answer(query.text, unit, found, as_passages(hits))
+        if query.doc_numbers and not (query.asks_tasks or query.asks_person):
+            with self.sessions() as session:
+                card = knowledge.directive(session, query.doc_numbers[0])
+            if card is not None:
+                card.mentions[:] = [m for m in card.mentions if communes is None or commune_key(m.commune) in communes]
+                if card.mentions:
+                    return directive_answer(query.text, card, as_passages(hits))
         return build_answer(query, hits, index.lexical, self.units)
 
     def index(self) -> PassageIndex:
@@ -202,6 +282,34 @@ class Assistant:
                         )
                     )
         return PassageIndex(rows, generation)
+
+    # ------------------------------------------------------------------ knowledge
+
+    def tasks(self, unit: str, commune: str | None = None, period: str | None = None) -> tuple[str, list[TaskView]]:
+        """(canonical unit, its tasks); the unit may be named by any alias, with or without diacritics."""
+        with self.sessions() as session:
+            canonical, found = knowledge.tasks(session, self.units, unit, commune, period)
+        if canonical is None:
+            raise NotFoundError(
+                f"Không nhận ra đơn vị «{unit}». Xem danh sách đơn vị bằng lệnh «trolyxa units» "
+                "(ví dụ: «Ban Xây dựng Đảng», «UBKT», «Hội CCB»)."
+            )
+        return canonical, found
+
+    def directive(self, code: str) -> DirectiveCard:
+        with self.sessions() as session:
+            card = knowledge.directive(session, code)
+        if card is None:
+            raise NotFoundError(f"Các tài liệu hiện có không nhắc đến văn bản «{code.strip()}».")
+        return card
+
+    def units_list(self, commune: str | None = None) -> list[UnitInfo]:
+        with self.sessions() as session:
+            return knowledge.unit_list(session, commune)
+
+    def figures(self, commune: str | None = None) -> list[FigureView]:
+        with self.sessions() as session:
+            return knowledge.figures(session, commune)
 
     # ------------------------------------------------------------------ manage
 

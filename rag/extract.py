@@ -65,6 +65,28 @@ def extract(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> Ex
     return Extraction(_tasks(doc, chunks, units), _directives(doc.text, chunks), _figures(doc, chunks))
 
 
+_UNIT_HEAD_RE = re.compile(
+    r"^(Ban|Hội|Đoàn|Ủy ban|Văn phòng|Trung tâm|Chi bộ|Đảng bộ|Đảng ủy|Công an|Quân sự|Phòng|Tổ|Trường|Trạm)\s"
+)
+
+
+def discover_units(doc: ParsedDocument, units: UnitRegistry) -> list[str]:
+    """Headings of task sections that name a unit the registry does not know yet
+    ("5. Tổ Công tác viên 35"): such a heading's bullets are that unit's tasks."""
+    found: list[str] = []
+    for section in doc.sections:
+        title = section.title.strip(" .:")
+        if (
+            section.rank >= 3
+            and len(title.split()) <= 8
+            and _UNIT_HEAD_RE.match(title)
+            and units.at_start(title) is None
+            and heading_intent(doc.section_path(section.index)) > 0
+        ):
+            found.append(title)
+    return found
+
+
 def _passage_at(chunks: list[Chunk], offset: int) -> int | None:
     for c in chunks:
         if c.start <= offset < c.end:
@@ -184,13 +206,27 @@ def _sentence_tasks(ctx: _TaskContext, units: UnitRegistry, a: int, b: int, may_
 # ----------------------------------------------------------------------------- directives
 
 KINDS = {
-    "CT": "Chỉ thị", "NQ": "Nghị quyết", "KL": "Kết luận", "QĐ": "Quyết định", "CV": "Công văn",
-    "TB": "Thông báo", "HD": "Hướng dẫn", "KH": "Kế hoạch", "QC": "Quy chế", "QĐi": "Quy định",
-    "BC": "Báo cáo", "TTr": "Tờ trình", "NĐ": "Nghị định",
+    "CT": "Chỉ thị",
+    "NQ": "Nghị quyết",
+    "KL": "Kết luận",
+    "QĐ": "Quyết định",
+    "CV": "Công văn",
+    "TB": "Thông báo",
+    "HD": "Hướng dẫn",
+    "KH": "Kế hoạch",
+    "QC": "Quy chế",
+    "QĐi": "Quy định",
+    "BC": "Báo cáo",
+    "TTr": "Tờ trình",
+    "NĐ": "Nghị định",
 }
 ISSUERS = {
-    "TW": "Trung ương", "TU": "Tỉnh ủy / Thành ủy", "ĐU": "Đảng ủy", "BTCTU": "Ban Tổ chức Tỉnh ủy / Thành ủy",
-    "VPTW": "Văn phòng Trung ương", "UBKTTW": "Ủy ban Kiểm tra Trung ương",
+    "TW": "Trung ương",
+    "TU": "Tỉnh ủy / Thành ủy",
+    "ĐU": "Đảng ủy",
+    "BTCTU": "Ban Tổ chức Tỉnh ủy / Thành ủy",
+    "VPTW": "Văn phòng Trung ương",
+    "UBKTTW": "Ủy ban Kiểm tra Trung ương",
 }
 _KIND_WORDS = "|".join(sorted(set(KINDS.values()), key=len, reverse=True))
 _CODE = r"\d{1,5}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]{0,5}\s*/\s*[A-ZĐ]{1,10}(?:-[A-ZĐ]{1,10})?"
@@ -281,13 +317,19 @@ def _details(text: str, pos: int) -> tuple[str | None, str | None, str | None, i
             consumed += d.end()
     if m := _SUBJECT_AFTER_RE.match(rest[consumed:]):
         subject = (m.group(1) or m.group(2) or "").strip(" ,;")
-        subject = re.sub(r"^[Vv]ề\s+", "", subject.split(";")[0]).strip(" ,“”«»\"") or None
+        subject = re.sub(r"^[Vv]ề\s+", "", subject.split(";")[0]).strip(' ,“”«»"') or None
         consumed += m.end()
     return date, body, subject, pos + consumed
 
 
 def _mention(
-    raw: str, kind: str, date: str | None, body: str | None, subject: str | None, start: int, end: int,
+    raw: str,
+    kind: str,
+    date: str | None,
+    body: str | None,
+    subject: str | None,
+    start: int,
+    end: int,
     chunks: list[Chunk],
 ) -> list[DirectiveMention]:
     passage = _passage_at(chunks, start)
@@ -342,8 +384,11 @@ def _figures(doc: ParsedDocument, chunks: list[Chunk]) -> list[FigureItem]:
             period = next(
                 (p for node in reversed(doc.path(para.section)) if (p := period_of(node.title))), doc.metadata.period
             )
-            out.append(FigureItem(float(value), float(total) if total else None, unit, label, match.start(), end,
-                                  passage, period))
+            out.append(
+                FigureItem(
+                    float(value), float(total) if total else None, unit, label, match.start(), end, passage, period
+                )
+            )
     return out
 
 

@@ -92,3 +92,75 @@ class IngestReport:
             "replaced": self.replaced,
             "failed": [{"file": name, "error": reason} for name, reason in self.failed],
         }
+
+
+@dataclass(frozen=True)
+class TaskView:
+    unit: str
+    text: str
+    period: str | None
+    deadline: str | None
+    role: str | None
+    commune: str | None
+    document_id: str
+    title: str
+    section: str
+    section_path: str
+    quote: str  # verbatim in `passage_text`
+    passage_id: str
+    passage_text: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("passage_text")
+        return data
+
+
+@dataclass(frozen=True)
+class MentionView:
+    document_id: str
+    title: str
+    commune: str | None
+    section: str
+    quote: str
+    passage_id: str
+    passage_text: str
+
+
+@dataclass(frozen=True)
+class DirectiveCard:
+    code: str
+    kind: str
+    date: str | None
+    issuer: str | None  # issuing body ("Ban Bí thư"), else the issuer code spelled out
+    issuer_code: str | None
+    subject: str | None
+    mentions: list[MentionView]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for mention in data["mentions"]:
+            mention.pop("passage_text")
+        return data
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    name: str
+    aliases: list[str]
+    origin: str
+    tasks: int
+
+
+@dataclass(frozen=True)
+class FigureView:
+    value: float
+    total: float | None
+    unit: str
+    label: str
+    period: str | None
+    commune: str | None
+    document_id: str
+    title: str
+    section: str
+    quote: str  # the sentence holding the figure

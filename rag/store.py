@@ -50,6 +50,11 @@ class Document(Base):
     passages: Mapped[list[Passage]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Passage.ordinal"
     )
+    tasks: Mapped[list[Task]] = relationship(cascade="all, delete-orphan", order_by="Task.start")
+    mentions: Mapped[list[DirectiveMention]] = relationship(
+        cascade="all, delete-orphan", order_by="DirectiveMention.start"
+    )
+    figures: Mapped[list[Figure]] = relationship(cascade="all, delete-orphan", order_by="Figure.start")
 
 
 class Passage(Base):
@@ -67,6 +72,70 @@ class Passage(Base):
     period: Mapped[str | None] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship(back_populates="passages")
+
+
+class Task(Base):
+    """An assignment to a unit, cited by its quote (`start`:`end` in the document text)."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    passage_id: Mapped[str] = mapped_column(String(48))
+    unit: Mapped[str] = mapped_column(String(128), index=True)  # canonical name
+    role: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int]
+    end: Mapped[int]
+    period: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[str | None] = mapped_column(String(64))
+
+
+class DirectiveMention(Base):
+    """One mention of a Party or State document ("Chỉ thị số 50-CT/TW …") in one of ours."""
+
+    __tablename__ = "directive_mentions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    passage_id: Mapped[str] = mapped_column(String(48))
+    key: Mapped[str] = mapped_column(String(128), index=True)  # "50-ct/tw": case, spacing, zeros ignored
+    code: Mapped[str] = mapped_column(String(128))  # as written, normalised: "05-CT/TW"
+    kind: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str | None] = mapped_column(String(16))
+    issuer_code: Mapped[str | None] = mapped_column(String(32))
+    date: Mapped[str | None] = mapped_column(String(10))
+    issuing_body: Mapped[str | None] = mapped_column(String(256))
+    subject: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[int]
+    end: Mapped[int]
+
+
+class Figure(Base):
+    """A number with what it counts: "1.173 đảng viên", "55,8%", "18,695 tỷ đồng"."""
+
+    __tablename__ = "figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    passage_id: Mapped[str] = mapped_column(String(48))
+    value: Mapped[float]
+    total: Mapped[float | None]
+    unit: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(256))
+    start: Mapped[int]
+    end: Mapped[int]
+    period: Mapped[str | None] = mapped_column(String(64))
+
+
+class Unit(Base):
+    """A unit of the registry: seeded from the domain, joined by units found in documents."""
+
+    __tablename__ = "units"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    origin: Mapped[str] = mapped_column(String(16), default="seed")  # "seed" or "document"
 
 
 class Meta(Base):

@@ -15,9 +15,11 @@ def test_task_question_lists_the_units_tasks_with_citation(assistant: Assistant)
     assert not answer.abstained
     assert "Tăng cường công tác dân vận" in answer.answer
     assert "Rà soát, thẩm định hồ sơ xét tặng huy hiệu Đảng đợt 7/11" in answer.answer
-    [citation] = answer.citations
-    assert citation.section == "II.4" and citation.commune == "Xuân Hưng"
-    assert citation.quote in citation.text and citation.title.startswith("Thông báo kết luận")
+    assert len(answer.citations) == 5  # every task of the unit, each cited
+    for citation in answer.citations:
+        assert citation.section == "II.4" and citation.commune == "Xuân Hưng"
+        assert citation.quote in citation.text and citation.title.startswith("Thông báo kết luận")
+    assert answer.answer.startswith("Ban Xây dựng Đảng — tháng 10/2025 (xã Xuân Hưng):")
 
 
 def test_every_quote_is_verbatim_in_its_passage_and_document(assistant: Assistant) -> None:
