@@ -107,6 +107,9 @@ _ROLE_RE = re.compile(r"\bchủ trì\b.*?\bphối hợp(?: với)?\s+(.+?)(?:[.;
 _LEAD_RE = re.compile(r"^\s*(?:[-–+•*]|\d+(?:\.\d+)*\.?)\s*")
 _DEADLINE_RE = re.compile(r"(trước ngày \d{1,2}/\d{1,2}(?:/\d{4})?|trong (?:tháng|quý|năm) [\w/]+|đến năm \d{4})")
 _BARE_QUARTER_RE = re.compile(r"\bquý\s+(I{1,3}|IV)\b(?!\s*(?:/|năm))")
+_OBLIGED_RE = re.compile(r"^(?:các đồng chí\s+)?(.{3,60}?)\s+(?:cần|phải)\s")
+# "…đề ra phương hướng, nhiệm vụ trọng tâm quý IV, trong đó nhấn mạnh: tiếp tục …"
+_AGENDA_RE = re.compile(r"nhiệm vụ trọng tâm[^:;.]{0,80}:\s*")
 _ADDRESSEES = 90  # characters after "đề nghị" in which the addressed units are named
 
 
@@ -141,7 +144,7 @@ def _tasks(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> lis
     both, with roles. Unattributed items of a task section belong to the addressees of a
     notice ("Các cơ quan, đơn vị") or to the Party committee that wrote a report."""
     meta = doc.metadata
-    default_unit = "Các cơ quan, đơn vị" if meta.doc_type == "Thông báo" else "Đảng ủy xã"
+    default_unit = "Các cơ quan, đơn vị" if meta.doc_type in {"Thông báo", "Tin"} else "Đảng ủy xã"
     out: list[TaskItem] = []
     bulleted = {p.section for p in doc.paragraphs if p.bullet}
     for para in doc.paragraphs:
@@ -160,18 +163,20 @@ def _tasks(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> lis
         heading_unit = units.at_start(path[-1].title) if path else None
         # Under "4. Ban Xây dựng Đảng" its bullets are its tasks (a closing line is not).
         if heading_unit and (para.bullet or para.section not in bulleted):
-            if intent > 0 or not _REPORTED_RE.search(body[:120]):
+            if intent > 0 or not _reports(body, 0):
                 ctx.add(heading_unit.canonical, start, para.end)
             continue
         spans = sentence_spans(doc.text, start, para.end)
         opener = units.at_start(body) if path else None  # before the first heading: assignments only
         first = doc.text[spans[0][0] : spans[0][1]] if spans else body
-        if opener and not _REPORTED_RE.search(first[:120]) and not _ASSIGN_RE.search(first[: opener.length + 30]):
+        if opener and not _reports(first, opener.length) and not _ASSIGN_RE.search(first[: opener.length + 30]):
             ctx.add(opener.canonical, start, para.end)
             continue
         before = len(out)
         for a, b in spans:
             _sentence_tasks(ctx, units, a, b, may_open=bool(path) and _opens_sentence(doc.text, a, start))
+            if agenda := _AGENDA_RE.search(doc.text, a, b):
+                ctx.add(default_unit, agenda.end(), b)
         if len(out) == before and intent > 0 and not opener:
             ctx.add(default_unit, start, para.end)
     return out
@@ -183,24 +188,36 @@ def _opens_sentence(text: str, pos: int, paragraph_start: int) -> bool:
     return not before or before.endswith((".", "!", "?", ":"))
 
 
+def _reports(text: str, unit_length: int) -> bool:
+    """Whether the verb right after the unit reports or judges ("Ban Chấp hành … khẳng định:",
+    "Hội CCB xã tổ chức thành công …") instead of taking on work; read up to the first comma."""
+    clause = re.split(r"[,:;]", text[unit_length : unit_length + 160], maxsplit=1)[0]
+    return bool(_REPORTED_RE.search(clause))
+
+
 def _sentence_tasks(ctx: _TaskContext, units: UnitRegistry, a: int, b: int, may_open: bool) -> None:
     sentence = ctx.doc.text[a:b]
+    addressed: list[str] = []
     if assign := _ASSIGN_RE.search(sentence):
         addressed = units.find_all(sentence[assign.end() : assign.end() + _ADDRESSEES])
         if assign.group(1).lower() == "giao":
             addressed = addressed[:1]
-        for unit in addressed:
-            ctx.add(unit, a, b)
-        if addressed:
+    if not addressed:
+        lead = units.at_start(sentence) if may_open else None
+        if lead is None and (obliged := _OBLIGED_RE.match(sentence)):
+            lead = units.at_start(obliged.group(1))  # "…; các đồng chí Đảng ủy viên cần phát huy …"
+        if lead is None or _reports(sentence, lead.length):
             return
-    lead = units.at_start(sentence) if may_open else None
-    if lead is None or _REPORTED_RE.search(sentence[:120]):
-        return
+        addressed = [lead.canonical]
     role = _ROLE_RE.search(sentence)
-    ctx.add(lead.canonical, a, b, "chủ trì" if role else None)
-    for partner in units.find_all(role.group(1)) if role else []:
-        if partner != lead.canonical:
-            ctx.add(partner, a, b, "phối hợp")
+    if role and len(addressed) == 1:
+        ctx.add(addressed[0], a, b, "chủ trì")
+        for partner in units.find_all(role.group(1)):
+            if partner != addressed[0]:
+                ctx.add(partner, a, b, "phối hợp")
+        return
+    for unit in addressed:
+        ctx.add(unit, a, b)
 
 
 # ----------------------------------------------------------------------------- directives
@@ -235,8 +252,10 @@ _REFERENCE_RE = re.compile(
 )
 _BARE_CODE_RE = re.compile(rf"(?<![\w/-]){_CODE}(?![\w/])")
 _NAMED_RE = re.compile(
-    r"Nghị quyết (?:Đại hội|Đại hội đại biểu) Đảng bộ (?:xã|tỉnh|thành phố|các cấp)(?: lần thứ [IVX\d]+)?"
-    r"|(?<![\w])NĐ\s?(\d{2,4})(?![\w/])"
+    r"Nghị quyết (?:Đại hội|Đại hội đại biểu) Đảng bộ (?P<level>xã|tỉnh|thành phố|các cấp)"
+    r"(?: lần thứ (?:[IVX]+|\d+|nhất|hai|ba))?"
+    r"|Nghị quyết của Quốc hội(?P<qh> về [^;.]+)?"
+    r"|(?<![\w])NĐ\s?(?P<decree>\d{2,4})(?![\w/])"
 )
 _DATE_AFTER_RE = re.compile(r"^\s*,?\s*(?:ban hành\s+)?ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})")
 _ORGAN = (
@@ -247,7 +266,9 @@ _PLACE = r"(?:\s+(?:xã|tỉnh|thành phố|huyện))?(?:\s+(?!Ban\b|Bộ\b)[A-Z
 _ISSUING_UNIT = rf"{_ORGAN}(?:\s*-?\s*{_ORGAN})*{_PLACE}"
 _BODY_AFTER_RE = re.compile(rf"^\s*,?\s*của\s+({_ISSUING_UNIT}(?:\s*(?:,|và)\s*{_ISSUING_UNIT})*)")
 _SUBJECT_AFTER_RE = re.compile(
-    r"^\s*,?\s*(?:[“«\"]\s*(.+?)\s*[”»\"]|về\s+(?:việc\s+)?(.+?)(?=;|\.\s|\.$|,\s+(?:Ban|Đảng|Bộ|Ủy)\s|$))"
+    r"^\s*,?\s*(?:[“«\"]\s*(.+?)\s*[”»\"]|về\s+(?:việc\s+)?(.+?)"
+    r"(?=;|\.\s|\.$|,\s+(?:Ban|Đảng|Bộ|Ủy)[^,;.]{0,60}\s(?:báo cáo|thông báo|tổ chức|ban hành)\b"
+    rf"|\s+(?:và|,)\s+(?:{_KIND_WORDS})\b|$))"
 )
 
 
@@ -272,11 +293,16 @@ def _directives(text: str, chunks: list[Chunk]) -> list[DirectiveMention]:
         passage = _passage_at(chunks, named.start())
         if passage is None:
             continue
-        if named.group(1):
-            code, kind, number = f"NĐ {named.group(1)}", "Nghị định", named.group(1)
+        subject = None
+        if named.group("decree"):
+            code, kind, number = f"NĐ {named.group('decree')}", "Nghị định", named.group("decree")
+        elif named.group("level"):
+            # "lần thứ I", "lần thứ nhất" or none: in a commune's papers, the same congress
+            code, kind, number = f"Nghị quyết Đại hội Đảng bộ {named.group('level')}", "Nghị quyết", None
         else:
-            code, kind, number = named.group(0), "Nghị quyết", None
-        out.append(DirectiveMention(code, kind, number, None, None, None, None, named.start(), named.end(), passage))
+            code, kind, number = "Nghị quyết của Quốc hội", "Nghị quyết", None
+            subject = (named.group("qh") or "").removeprefix(" về ").strip() or None
+        out.append(DirectiveMention(code, kind, number, None, None, None, subject, named.start(), named.end(), passage))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -350,9 +376,7 @@ _FIGURE_RE = re.compile(
     r"(?:\s+[a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]+){0,2})"
 )
 # Words after a number that make it a date, a rank or a name, not a quantity.
-_NOT_A_FIGURE = re.compile(
-    r"^(năm|tháng|ngày|giờ|lần|khóa|kỳ|đợt|thôn|có|và|của|cho|với|là|được|trên|trong|tại|từ|đến|về|theo|mức|nhiệm)\b"
-)
+_NOT_A_FIGURE = re.compile(r"^(năm|tháng|giờ|có|và|của|cho|với|là|được|trên|trong|tại|từ|đến|về|theo|mức|nhiệm)\b")
 _UNIT_WORDS = 2
 _UNIT_STOP = frozenset("của và với cho trong tại được đã là có các những từ đến về theo trên".split())
 _NOT_COUNTED = frozenset({"cấp", "có", "sạch"})  # "chính quyền 2 cấp", "5 có, 3 sạch"
@@ -373,7 +397,7 @@ def _figures(doc: ParsedDocument, chunks: list[Chunk]) -> list[FigureItem]:
                 continue
             words = list(itertools.takewhile(lambda w: w not in _UNIT_STOP, unit.split()))[:_UNIT_WORDS]
             unit = unit if unit == "%" or unit.endswith("đồng") else " ".join(words)
-            if not unit or unit in _NOT_COUNTED:
+            if not unit or unit.split()[0] in _NOT_COUNTED:
                 continue
             total = parse_number(match.group("total")) if match.group("total") else None
             passage = _passage_at(chunks, match.start())

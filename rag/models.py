@@ -6,6 +6,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def cite_section(label: str) -> str:
+    """How an official points at a section: "mục II.4", "Phần thứ hai, mục I.1"."""
+    if not label:
+        return "phần mở đầu"
+    return label if label.startswith("Phần") else f"mục {label}"
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     id: str

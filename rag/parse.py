@@ -252,6 +252,8 @@ def heading_intent(section_path: str) -> int:
     decided by the nearest heading that says either; 0 when none does or one says both
     ("Về tình hình thực hiện nhiệm vụ 9 tháng; nhiệm vụ trọng tâm 3 tháng cuối năm")."""
     for heading in reversed(fold(section_path).split(" › ")):
+        if len(heading.split()) > 14:  # a numbered item ("4. Phấn đấu … được đánh giá …"), not a heading
+            continue
         assigns = bool(_ASSIGNS_RE.search(heading))
         reports = bool(_REPORTS_RE.search(heading))
         if "ket qua thuc hien" in heading:

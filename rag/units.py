@@ -23,7 +23,7 @@ SEED_UNITS: dict[str, tuple[str, ...]] = {
     "Trung tâm Chính trị": ("Trung tâm Chính trị xã",),
     "Đảng ủy UBND xã": ("Đảng ủy UBND", "Đảng ủy Ủy ban nhân dân xã", "Đảng ủy Ủy ban nhân dân"),
     "HĐND xã": ("HĐND", "Hội đồng nhân dân xã", "Hội đồng nhân dân", "Thường trực HĐND"),
-    "UBND xã": ("UBND", "Ủy ban nhân dân xã", "Ủy ban nhân dân", "chính quyền xã"),
+    "UBND xã": ("UBND", "Ủy ban nhân dân xã", "Ủy ban nhân dân", "chính quyền xã", "chính quyền"),
     "Ủy ban MTTQ xã": (
         "Ủy ban MTTQ",
         "MTTQ",

@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import NotFoundError, TroLyXaError
-from rag.models import Answer
+from rag.models import Answer, cite_section
 
 log = logging.getLogger("trolyxa")
 
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except Exception:
         log.exception("unexpected error")
         print(
@@ -77,9 +79,24 @@ def _parser() -> argparse.ArgumentParser:
     command("reindex", _reindex, "rebuild vectors and the lexical index from SQL")
     p = command("chat", _chat, "interactive console conversation")
     p.add_argument("--commune")
+    p = command("tasks", _tasks, "tasks of a unit (any alias, with or without diacritics)")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--commune")
+    p.add_argument("--period", help='e.g. "tháng 10", "quý IV", "2026"')
+    p.add_argument("--json", action="store_true")
+    p = command("directive", _directive, "what the documents say of a directive, e.g. 50-CT/TW")
+    p.add_argument("number")
+    p.add_argument("--json", action="store_true")
+    p = command("units", _units, "the unit registry")
+    p.add_argument("--commune")
+    p.add_argument("--json", action="store_true")
+    p = command("figures", _figures, "figures found in the documents")
+    p.add_argument("--commune")
+    p.add_argument("--json", action="store_true")
     p = command("eval", _eval, "score retrieval and answers on the evaluation set")
     p.add_argument("--questions", type=Path, default=None)
     p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument("--extraction", action="store_true", help="score task, directive and figure extraction instead")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -148,7 +165,7 @@ def render_answer(answer: Answer) -> str:
             if c.n in seen:
                 continue
             seen.add(c.n)
-            where = f", mục {c.section}" if c.section else ""
+            where = f", {cite_section(c.section)}" if c.section else ""
             commune = f" (xã {c.commune})" if c.commune else ""
             lines.append(f"[{c.n}] {c.title}{commune}{where}")
     if answer.note:
@@ -223,10 +240,74 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.evaluate import run_evaluation
+    if args.extraction:
+        from rag.evaluate_extraction import run_extraction_evaluation
 
-    report = run_evaluation(_assistant(settings), args.questions, baseline=not args.no_baseline)
+        report = run_extraction_evaluation(_assistant(settings))
+    else:
+        from rag.evaluate import run_evaluation
+
+        report = run_evaluation(_assistant(settings), args.questions, baseline=not args.no_baseline)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else report["table"])
+    return 0
+
+
+def _tasks(args: argparse.Namespace, settings: Settings) -> int:
+    unit, tasks = _assistant(settings).tasks(args.unit, commune=args.commune, period=args.period)
+    if args.json:
+        print(json.dumps({"unit": unit, "tasks": [t.to_json() for t in tasks]}, ensure_ascii=False, indent=2))
+        return 0
+    if not tasks:
+        print(
+            f"Không có nhiệm vụ nào của {unit} trong các tài liệu hiện có"
+            + (" với bộ lọc đã chọn." if args.commune or args.period else ".")
+        )
+        return 0
+    group = None
+    for t in tasks:
+        if (t.commune, t.period) != group:
+            group = (t.commune, t.period)
+            print(f"\n{unit} — {t.period or 'không ghi kỳ'} (xã {t.commune or '?'}):")
+        role = f" ({t.role})" if t.role else ""
+        print(f"- {t.text}{role}\n    [{t.title}, {cite_section(t.section)}]")
+    return 0
+
+
+def _directive(args: argparse.Namespace, settings: Settings) -> int:
+    card = _assistant(settings).directive(args.number)
+    if args.json:
+        print(json.dumps(card.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    date = f", ngày {card.date}" if card.date else ""
+    issuer = f" của {card.issuer}" if card.issuer else ""
+    print(f"{card.kind} số {card.code}{date}{issuer}")
+    if card.subject:
+        print(f"Về: {card.subject}")
+    print(f"\nĐược nhắc {len(card.mentions)} lần:")
+    for m in card.mentions:
+        print(f"- «{m.quote}»\n    [{m.title} (xã {m.commune or '?'}), {cite_section(m.section)}]")
+    return 0
+
+
+def _units(args: argparse.Namespace, settings: Settings) -> int:
+    units = _assistant(settings).units_list(args.commune)
+    if args.json:
+        print(json.dumps([u.__dict__ for u in units], ensure_ascii=False, indent=2))
+        return 0
+    for u in units:
+        aliases = f" (còn gọi: {', '.join(u.aliases)})" if u.aliases else ""
+        print(f"{u.name}{aliases} — {u.tasks} nhiệm vụ")
+    return 0
+
+
+def _figures(args: argparse.Namespace, settings: Settings) -> int:
+    figures = _assistant(settings).figures(args.commune)
+    if args.json:
+        print(json.dumps([f.__dict__ for f in figures], ensure_ascii=False, indent=2))
+        return 0
+    for f in figures:
+        value = f"{f.value:g}/{f.total:g}" if f.total else f"{f.value:g}"
+        print(f"{value} {f.unit} — {f.label} [{f.title[:50]}, xã {f.commune or '?'}, {cite_section(f.section)}]")
     return 0
 
 
