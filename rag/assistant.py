@@ -8,7 +8,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -138,48 +140,9 @@ class Assistant:
                 )
                 for c in chunks
             ]
-            row.tasks = [
-                store.Task(
-                    passage_id=pid(t.passage),
-                    unit=t.unit,
-                    role=t.role,
-                    text=t.text,
-                    start=t.start,
-                    end=t.end,
-                    period=t.period,
-                    deadline=t.deadline,
-                )
-                for t in found.tasks
-            ]
-            row.mentions = [
-                store.DirectiveMention(
-                    passage_id=pid(m.passage),
-                    key=directive_key(m.code),
-                    code=m.code,
-                    kind=m.kind,
-                    number=m.number,
-                    issuer_code=m.issuer_code,
-                    date=m.date,
-                    issuing_body=m.issuing_body,
-                    subject=m.subject,
-                    start=m.start,
-                    end=m.end,
-                )
-                for m in found.directives
-            ]
-            row.figures = [
-                store.Figure(
-                    passage_id=pid(f.passage),
-                    value=f.value,
-                    total=f.total,
-                    unit=f.unit,
-                    label=f.label,
-                    start=f.start,
-                    end=f.end,
-                    period=f.period,
-                )
-                for f in found.figures
-            ]
+            row.tasks = _rows(store.Task, found.tasks, pid)
+            row.mentions = _rows(store.DirectiveMention, found.directives, pid, key=lambda m: directive_key(m.code))
+            row.figures = _rows(store.Figure, found.figures, pid)
             session.add(row)
             for name in new_units:
                 session.merge(store.Unit(name=name, aliases=[], origin="document"))
@@ -386,6 +349,19 @@ class Assistant:
         if fixed:
             log.warning("repaired %d unfinished or orphaned documents", len(fixed))
         return fixed
+
+
+def _rows(model: Any, items: list[Any], pid: Callable[[int], str], **computed: Callable[[Any], Any]) -> list[Any]:
+    """ORM rows from extracted items: fields of the same name are copied, `passage` becomes its id."""
+    columns = set(model.__table__.columns.keys())
+    return [
+        model(
+            passage_id=pid(item.passage),
+            **{k: v for k, v in asdict(item).items() if k in columns},
+            **{k: f(item) for k, f in computed.items()},
+        )
+        for item in items
+    ]
 
 
 def _expand(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:

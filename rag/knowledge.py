@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from rag import store
@@ -36,6 +37,17 @@ def _period_matches(asked: str, period: str | None) -> bool:
     return bool(re.search(rf"(?:^| ){re.escape(key)}(?:$|[ /])", have))
 
 
+def _ready(model: Any, commune: str | None = None) -> Select[Any]:
+    """`model` rows of searchable documents, with their document, oldest document first."""
+    query = (
+        select(model, store.Document)
+        .join(store.Document, model.document_id == store.Document.id)
+        .where(store.Document.status == store.READY)
+        .order_by(store.Document.ingested_at, model.start)
+    )
+    return query.where(store.Document.commune_key == commune_key(commune)) if commune else query
+
+
 def _passage(session: Session, passage_id: str) -> store.Passage | None:
     return session.get(store.Passage, passage_id)
 
@@ -53,16 +65,8 @@ def tasks(
     canonical = units.resolve(unit) or (units.at_start(unit).canonical if units.at_start(unit) else None)
     if canonical is None:
         return None, []
-    query = (
-        select(store.Task, store.Document)
-        .join(store.Document, store.Task.document_id == store.Document.id)
-        .where(store.Document.status == store.READY, store.Task.unit == canonical)
-        .order_by(store.Document.ingested_at, store.Task.start)
-    )
-    if commune:
-        query = query.where(store.Document.commune_key == commune_key(commune))
     out: list[TaskView] = []
-    for task, doc in session.execute(query):
+    for task, doc in session.execute(_ready(store.Task, commune).where(store.Task.unit == canonical)):
         if period and not _period_matches(period, task.period):
             continue
         passage = _passage(session, task.passage_id)
@@ -91,10 +95,7 @@ def tasks(
 def directive(session: Session, code: str) -> DirectiveCard | None:
     """Everything the documents say of one directive, with every mention and its quote."""
     rows = session.execute(
-        select(store.DirectiveMention, store.Document)
-        .join(store.Document, store.DirectiveMention.document_id == store.Document.id)
-        .where(store.Document.status == store.READY, store.DirectiveMention.key == directive_key(code))
-        .order_by(store.Document.ingested_at, store.DirectiveMention.start)
+        _ready(store.DirectiveMention).where(store.DirectiveMention.key == directive_key(code))
     ).all()
     if not rows:
         return None
@@ -144,30 +145,14 @@ def _sentence_around(passage: store.Passage, start: int, end: int) -> str:
 
 
 def unit_list(session: Session, commune: str | None = None) -> list[UnitInfo]:
-    counts: Counter[str] = Counter()
-    query = (
-        select(store.Task.unit)
-        .join(store.Document, store.Task.document_id == store.Document.id)
-        .where(store.Document.status == store.READY)
-    )
-    if commune:
-        query = query.where(store.Document.commune_key == commune_key(commune))
-    counts.update(session.scalars(query))
+    counts = Counter(task.unit for task, _ in session.execute(_ready(store.Task, commune)))
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
     return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
 
 
 def figures(session: Session, commune: str | None = None) -> list[FigureView]:
-    query = (
-        select(store.Figure, store.Document)
-        .join(store.Document, store.Figure.document_id == store.Document.id)
-        .where(store.Document.status == store.READY)
-        .order_by(store.Document.ingested_at, store.Figure.start)
-    )
-    if commune:
-        query = query.where(store.Document.commune_key == commune_key(commune))
     out: list[FigureView] = []
-    for figure, doc in session.execute(query):
+    for figure, doc in session.execute(_ready(store.Figure, commune)):
         passage = _passage(session, figure.passage_id)
         if passage is None:
             continue
