@@ -23,7 +23,7 @@ from rag.errors import LoadError, NotFoundError, TroLyXaError
 from rag.extract import directive_key, discover_units, extract
 from rag.lexical import terms
 from rag.load import SUPPORTED, load
-from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, TaskView, UnitInfo
+from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
 from rag.parse import apply_override, commune_key, parse
 from rag.retrieve import PassageIndex, PassageRow, Retriever, index_text
 from rag.text import clean
@@ -184,7 +184,9 @@ class Assistant:
 
     # ------------------------------------------------------------------ ask
 
-    def ask(self, question: str, commune: str | None = None) -> Answer:
+    def ask(self, question: str, commune: str | None = None, allowed: list[str] | None = None) -> Answer:
+        """Answer a question. `commune` narrows the search to one commune; `allowed` (commune
+        names) is what the asker may read: nothing else is searched (None: everything)."""
         if len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
@@ -193,6 +195,9 @@ class Assistant:
         if not query.terms:
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
         communes = [commune_key(commune)] if commune else (query.communes or None)
+        if allowed is not None:
+            permitted = {commune_key(name) for name in allowed}
+            communes = [c for c in (communes or index.communes) if c in permitted]
         hits = self.retriever.search(index, query, k=10, communes=communes)
         # Questions the extracted knowledge answers better than free text; retrieval otherwise.
         if query.units and query.asks_tasks:
@@ -269,6 +274,10 @@ class Assistant:
     def units_list(self, commune: str | None = None) -> list[UnitInfo]:
         with self.sessions() as session:
             return knowledge.unit_list(session, commune)
+
+    def passage(self, passage_id: str) -> PassageView | None:
+        with self.sessions() as session:
+            return knowledge.passage_view(session, passage_id)
 
     def figures(self, commune: str | None = None) -> list[FigureView]:
         with self.sessions() as session:

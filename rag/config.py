@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TROLYXA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TROLYXA_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Path("./data")
     database_url: str | None = None  # default: SQLite in data_dir
@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
 
+    admins: str = ""  # Telegram user ids, comma-separated (TROLYXA_ADMINS)
+    telegram_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN", repr=False)
+    telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
+    webhook_url: str | None = None
+    questions_per_minute: int = 10
+
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = Field(default=None, repr=False)
@@ -26,6 +32,10 @@ class Settings(BaseSettings):
     @cached_property
     def sql_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'trolyxa.sqlite3').resolve()}"
+
+    @property
+    def admin_ids(self) -> set[int]:
+        return {int(part) for part in self.admins.replace(";", ",").split(",") if part.strip().isdigit()}
 
     @property
     def chroma_path(self) -> Path:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from rag import store
 from rag.extract import ISSUERS, directive_key
-from rag.models import DirectiveCard, FigureView, MentionView, TaskView, UnitInfo
+from rag.models import DirectiveCard, FigureView, MentionView, PassageView, TaskView, UnitInfo
 from rag.parse import commune_key
 from rag.text import fold, sentence_spans
 from rag.units import UnitRegistry
@@ -171,3 +171,24 @@ def figures(session: Session, commune: str | None = None) -> list[FigureView]:
             )
         )
     return out
+
+
+def passage_view(session: Session, passage_id: str) -> PassageView | None:
+    """A passage with its neighbours in the document, for paging on a phone."""
+    passage = session.get(store.Passage, passage_id)
+    if passage is None or passage.document.status != store.READY:
+        return None
+    doc = passage.document
+    ordinals = {p.ordinal: p.id for p in doc.passages}
+    return PassageView(
+        passage.id,
+        doc.id,
+        doc.title,
+        doc.commune,
+        doc.classification,
+        passage.section_label,
+        passage.section_path,
+        passage.text,
+        ordinals.get(passage.ordinal - 1),
+        ordinals.get(passage.ordinal + 1),
+    )

@@ -171,3 +171,17 @@ class FigureView:
     title: str
     section: str
     quote: str  # the sentence holding the figure
+
+
+@dataclass(frozen=True)
+class PassageView:
+    id: str
+    document_id: str
+    title: str
+    commune: str | None
+    classification: str | None
+    section: str
+    section_path: str
+    text: str
+    previous_id: str | None
+    next_id: str | None

@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("delete", _delete, "delete a document by id")
     p.add_argument("doc_id")
     command("reindex", _reindex, "rebuild vectors and the lexical index from SQL")
+    command("bot", _bot, "run the Telegram bot (TELEGRAM_BOT_TOKEN)")
     p = command("chat", _chat, "interactive console conversation")
     p.add_argument("--commune")
     p = command("tasks", _tasks, "tasks of a unit (any alias, with or without diacritics)")
@@ -215,6 +216,13 @@ def _delete(args: argparse.Namespace, settings: Settings) -> int:
 def _reindex(args: argparse.Namespace, settings: Settings) -> int:
     count = _assistant(settings).reindex(progress=_progress_bar())
     print(f"Đã tạo lại vectơ cho {count} đoạn.")
+    return 0
+
+
+def _bot(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run
+
+    run(settings, _assistant(settings))
     return 0
 
 

@@ -1,0 +1,180 @@
+"""Who may use the bot and read what: admins from TROLYXA_ADMINS, everyone else approved by
+an admin for named communes (deny by default); groups only when an admin approved them.
+Also the bot's own records: answers sent (for source buttons), feedback, updates seen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String, Text, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from rag.store import Base
+
+ALL = "*"
+PENDING, APPROVED, BLOCKED = "pending", "approved", "blocked"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BotUser(Base):
+    __tablename__ = "bot_users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
+    name: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["*"]: every commune
+    default_commune: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class BotChat(Base):
+    """A group an admin let the bot answer in."""
+
+    __tablename__ = "bot_chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    title: Mapped[str] = mapped_column(String(256), default="")
+
+
+class SentAnswer(Base):
+    """An answer as sent, so its source buttons can show the passages later."""
+
+    __tablename__ = "bot_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Feedback(Base):
+    __tablename__ = "bot_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    vote: Mapped[int]  # +1 / -1
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class SeenUpdate(Base):
+    """Update ids already handled: a redelivered update gets no second reply."""
+
+    __tablename__ = "bot_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Access:
+    def __init__(self, sessions: sessionmaker[Session], admins: set[int]) -> None:
+        self.sessions = sessions
+        self.admins = admins
+        Base.metadata.create_all(sessions.kw["bind"])
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admins
+
+    def user(self, user_id: int) -> BotUser | None:
+        with self.sessions() as session:
+            return session.get(BotUser, user_id)
+
+    def status(self, user_id: int) -> str:
+        if self.is_admin(user_id):
+            return APPROVED
+        user = self.user(user_id)
+        return user.status if user else "unknown"
+
+    def request(self, user_id: int, name: str) -> bool:
+        """Record an access request; True the first time (admins are told once)."""
+        with self.sessions() as session, session.begin():
+            if session.get(BotUser, user_id) is not None:
+                return False
+            session.add(BotUser(id=user_id, name=name, status=PENDING, communes=[]))
+            return True
+
+    def approve(self, user_id: int, communes: list[str]) -> BotUser:
+        with self.sessions() as session, session.begin():
+            user = session.get(BotUser, user_id) or BotUser(id=user_id, name="")
+            user.status = APPROVED
+            user.communes = communes or [ALL]
+            session.add(user)
+        return user
+
+    def block(self, user_id: int) -> None:
+        with self.sessions() as session, session.begin():
+            user = session.get(BotUser, user_id) or BotUser(id=user_id, name="")
+            user.status = BLOCKED
+            user.communes = []
+            session.add(user)
+
+    def users(self) -> list[BotUser]:
+        with self.sessions() as session:
+            return list(session.scalars(select(BotUser).order_by(BotUser.created_at)))
+
+    def allowed(self, user_id: int) -> list[str] | None:
+        """Communes the user may read: None for all, [] for none."""
+        if self.is_admin(user_id):
+            return None
+        user = self.user(user_id)
+        if user is None or user.status != APPROVED:
+            return []
+        return None if ALL in user.communes else list(user.communes)
+
+    def set_default_commune(self, user_id: int, commune: str | None) -> None:
+        with self.sessions() as session, session.begin():
+            user = session.get(BotUser, user_id) or BotUser(id=user_id, name="", status=APPROVED, communes=[ALL])
+            user.default_commune = commune
+            session.add(user)
+
+    def approve_chat(self, chat_id: int, title: str) -> None:
+        with self.sessions() as session, session.begin():
+            session.merge(BotChat(id=chat_id, title=title))
+
+    def chat_approved(self, chat_id: int) -> bool:
+        with self.sessions() as session:
+            return session.get(BotChat, chat_id) is not None
+
+    def first_delivery(self, update_id: int) -> bool:
+        """True the first time an update id is seen, also across restarts and replicas."""
+        try:
+            with self.sessions() as session, session.begin():
+                session.add(SeenUpdate(update_id=update_id))
+        except IntegrityError:
+            return False
+        return True
+
+    def remember(self, user_id: int, question: str, payload: dict[str, Any]) -> int:
+        with self.sessions() as session, session.begin():
+            row = SentAnswer(user_id=user_id, question=question, payload=payload)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def sent(self, answer_id: int) -> SentAnswer | None:
+        with self.sessions() as session:
+            return session.get(SentAnswer, answer_id)
+
+    def feedback(self, answer_id: int, user_id: int, vote: int) -> bool:
+        sent = self.sent(answer_id)
+        if sent is None or sent.user_id != user_id:
+            return False
+        with self.sessions() as session, session.begin():
+            session.add(
+                Feedback(
+                    answer_id=answer_id,
+                    user_id=user_id,
+                    vote=vote,
+                    question=sent.question,
+                    answer=str(sent.payload.get("answer", "")),
+                )
+            )
+        return True

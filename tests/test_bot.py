@@ -1,0 +1,184 @@
+"""The Telegram bot end to end: python-telegram-bot's own client, over real HTTP on loopback,
+against the Bot API emulator in `tests/telegram_emulator.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.access import Feedback, SentAnswer
+from bot.app import build
+from bot.handlers import ADMIN_ONLY, UNKNOWN_USER
+from rag.assistant import Assistant
+from rag.config import Settings
+from tests.telegram_emulator import Emulator
+
+ADMIN = 1001
+
+
+class Running:
+    def __init__(self, emulator: Emulator, assistant: Assistant) -> None:
+        self.emulator = emulator
+        self.assistant = assistant
+        self.asked = 0
+
+    def ask_and_wait(self, user_id: int, text: str, count: int = 1):
+        before = len(self.emulator.messages_to(user_id))
+        self.emulator.send_text(user_id, text)
+        return self.emulator.wait_for_messages(user_id, before + count)[before:]
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder) -> Iterator[Running]:
+    import shutil
+
+    data = tmp_path_factory.mktemp("bot") / "data"
+    shutil.copytree(corpus_dir, data)
+    with Emulator() as emulator:
+        settings = Settings(
+            data_dir=data, admins=str(ADMIN), telegram_token=emulator.token, telegram_api_base_url=emulator.base_url
+        )
+        assistant = Assistant(settings, embedder=embedder)
+        state = Running(emulator, assistant)
+        real_ask = assistant.ask
+
+        def counted_ask(*args, **kwargs):
+            state.asked += 1
+            return real_ask(*args, **kwargs)
+
+        assistant.ask = counted_ask  # type: ignore[method-assign]
+        application = build(settings, assistant)
+        stop = threading.Event()
+
+        async def serve() -> None:
+            async with application:
+                await application.post_init(application)  # type: ignore[misc]
+                await application.start()
+                await application.updater.start_polling(poll_interval=0.0, timeout=1)  # type: ignore[union-attr]
+                while not stop.is_set():
+                    await asyncio.sleep(0.05)
+                await application.updater.stop()  # type: ignore[union-attr]
+                await application.stop()
+
+        thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+        thread.start()
+        yield state
+        stop.set()
+        thread.join(timeout=30)
+        assert not emulator.errors, emulator.errors  # every message the bot sent was valid for Telegram
+
+
+def test_commands_are_registered_and_start_greets(running: Running) -> None:
+    [greeting] = running.ask_and_wait(ADMIN, "/start")
+    assert "Trợ lý Xã" in greeting.text and greeting.parse_mode == "HTML"
+    assert {c["command"] for c in running.emulator.commands} >= {"hoi", "nhiemvu", "vanban", "tailieu", "xa", "trogiup"}
+    [help_text] = running.ask_and_wait(ADMIN, "/trogiup")
+    assert "/nhiemvu" in help_text.text and "/duyet" in help_text.text  # admins see the admin commands
+
+
+def test_question_is_answered_with_official_citations_and_buttons(running: Running) -> None:
+    [answer] = running.ask_and_wait(ADMIN, "Chỉ thị 51-CT/TW nói gì?")
+    assert "đổi thẻ đảng viên" in answer.text and "<b>Nguồn:</b>" in answer.text
+    assert "mục A.1" in answer.text
+    labels = [b["text"] for b in answer.buttons]
+    assert "Nguồn 1" in labels and "👍" in labels and "👎" in labels
+    assert (ADMIN, "typing") in running.emulator.actions
+
+
+def test_source_button_shows_the_passage_with_the_quote_in_bold_and_paging(running: Running) -> None:
+    [answer] = running.ask_and_wait(ADMIN, "/hoi Ban Xây dựng Đảng tháng 10 phải làm gì?")
+    source = next(b for b in answer.buttons if b["text"] == "Nguồn 1")
+    before = len(running.emulator.messages_to(ADMIN))
+    running.emulator.press(ADMIN, answer, source["callback_data"])
+    [passage] = running.emulator.wait_for_messages(ADMIN, before + 1)[before:]
+    assert "- <b>Tăng cường công tác dân vận" in passage.text and "mục II.4" in passage.text
+    following = next(b for b in passage.buttons if b["text"].startswith("xem tiếp"))
+    running.emulator.press(ADMIN, passage, following["callback_data"])
+    [next_page] = running.emulator.wait_for_messages(ADMIN, before + 2)[before + 1 :]
+    assert "mục II.5" in next_page.text  # the next passage of the same document
+
+
+def test_feedback_is_stored_with_question_and_answer(running: Running) -> None:
+    [answer] = running.ask_and_wait(ADMIN, "Hội CCB dư nợ ủy thác bao nhiêu?")
+    up = next(b for b in answer.buttons if b["text"] == "👍")
+    running.emulator.press(ADMIN, answer, up["callback_data"])
+    running.emulator.wait(lambda: any("Cảm ơn" in str(a.get("text")) for a in running.emulator.callback_answers))
+    with running.assistant.sessions() as session:
+        vote = session.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+    assert vote is not None and vote.vote == 1 and "dư nợ" in vote.question and "18,695" in vote.answer
+
+
+def test_tasks_and_directive_commands(running: Running) -> None:
+    [tasks] = running.ask_and_wait(ADMIN, "/nhiemvu UBKT Xuân Hưng")
+    assert "Ủy ban Kiểm tra Đảng ủy — tháng 10/2025" in tasks.text and "kiểm tra giám sát" in tasks.text
+    [card] = running.ask_and_wait(ADMIN, "/vanban 50-ct/tw")
+    assert "Chỉ thị số 50-CT/TW" in card.text and "Ban Bí thư" in card.text and "Được nhắc 2 lần" in card.text
+    [unknown] = running.ask_and_wait(ADMIN, "/vanban 999-CT/TW")
+    assert "không nhắc đến" in unknown.text
+
+
+def test_long_lists_are_split_into_valid_messages(running: Running) -> None:
+    pieces = running.ask_and_wait(ADMIN, "/nhiemvu Đảng ủy xã", count=2)
+    assert all(len(p.text) <= 4096 for p in pieces)
+    assert pieces[0].text.startswith("<b>Đảng ủy xã")
+
+
+def test_unknown_user_gets_no_content_and_admin_approves(running: Running) -> None:
+    stranger = 2002
+    asked = running.asked
+    [refusal] = running.ask_and_wait(stranger, "Đảng bộ xã Đại Sơn có bao nhiêu đảng viên?")
+    assert refusal.text == UNKNOWN_USER and running.asked == asked  # no retrieval for unknown users
+    running.emulator.wait(lambda: any(str(stranger) in m.text for m in running.emulator.sent if m.chat_id == ADMIN))
+    notice = next(m for m in reversed(running.emulator.messages_to(ADMIN)) if str(stranger) in m.text)
+    approve = next(b for b in notice.buttons if b["callback_data"] == f"ap:{stranger}")
+    before = len(running.emulator.messages_to(stranger))
+    running.emulator.press(ADMIN, notice, approve["callback_data"])
+    [welcome] = running.emulator.wait_for_messages(stranger, before + 1)[before:]
+    assert "đã được duyệt" in welcome.text
+    [answer] = running.ask_and_wait(stranger, "Đảng bộ xã Đại Sơn có bao nhiêu đảng viên?")
+    assert "1.173 đảng viên" in answer.text
+
+
+def test_commune_restriction_is_applied_inside_the_search(running: Running) -> None:
+    reader = 3003
+    running.ask_and_wait(ADMIN, f"/duyet {reader} Kè Sắt")
+    running.emulator.wait_for_messages(reader, 1)
+    running.ask_and_wait(reader, "Ban Xây dựng Đảng tháng 10 phải làm gì?")
+    with running.assistant.sessions() as session:
+        sent = session.scalars(select(SentAnswer).where(SentAnswer.user_id == reader)).all()[-1]
+    assert sent.payload["passages"] and {p["commune"] for p in sent.payload["passages"]} == {"Kè Sắt"}
+    # another commune's passage cannot be opened through a forged button either
+    xuan_hung = next(d for d in running.assistant.documents() if d.commune == "Xuân Hưng")
+    forged = running.emulator.messages_to(reader)[-1]
+    before = len(running.emulator.messages_to(reader))
+    running.emulator.press(reader, forged, f"pg:{xuan_hung.id}-0005")
+    [denied] = running.emulator.wait_for_messages(reader, before + 1)[before:]
+    assert "không có quyền" in denied.text
+
+
+def test_upload_by_admin_and_refusal_for_others(running: Running) -> None:
+    notice = (
+        "Thông báo\n\nI. Nhiệm vụ trọng tâm tháng 12/2025\n\n1. Hội Nông dân\n\n- Vận động 40 hộ trồng rau an toàn."
+    )
+    before = len(running.emulator.messages_to(ADMIN))
+    running.emulator.send_document(ADMIN, "../../an-hoa.txt", notice.encode())
+    [status] = running.emulator.wait_for_messages(ADMIN, before + 1)[before:]
+    running.emulator.wait(lambda: "đã thêm mới" in status.text)
+    assert status.edits and status.text.startswith("«an-hoa.txt»")  # path tricks stripped from the name
+    assert any(d.file_name == "an-hoa.txt" for d in running.assistant.documents())
+    [refused] = running.ask_and_wait(2002, "/xoa abc")
+    assert refused.text == ADMIN_ONLY
+
+
+def test_a_redelivered_update_gets_one_reply(running: Running) -> None:
+    before = len(running.emulator.messages_to(ADMIN))
+    update = running.emulator.send_text(ADMIN, "/vanban 51-CT/TW")
+    running.emulator.wait_for_messages(ADMIN, before + 1)
+    running.emulator.redeliver((before and update["update_id"]) or update["update_id"], update)
+    running.ask_and_wait(ADMIN, "/start")  # a later update is answered...
+    assert len(running.emulator.messages_to(ADMIN)) == before + 2  # ...the redelivered one was not
