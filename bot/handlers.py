@@ -80,6 +80,17 @@ class BotState:
     def documents(self) -> dict[str, DocumentInfo]:
         return {d.id: d for d in self.assistant.documents()}
 
+    def readable(self, user_id: int) -> set[str]:
+        """Ids of the documents a user may read: their communes, and MẬT ones for admins only."""
+        allowed = self.access.allowed(user_id)
+        permitted = None if allowed is None else {commune_key(c) for c in allowed}
+        admin = self.access.is_admin(user_id)
+        return {
+            d.id
+            for d in self.assistant.documents()
+            if (permitted is None or commune_key(d.commune) in permitted) and (admin or d.classification is None)
+        }
+
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.application.bot_data["state"]
@@ -176,7 +187,11 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = st.access.user(user_id)
     try:
         answer = await asyncio.to_thread(
-            st.assistant.ask, text, user.default_commune if user else None, st.access.allowed(user_id)
+            st.assistant.ask,
+            text,
+            user.default_commune if user else None,
+            st.access.allowed(user_id),
+            st.access.is_admin(user_id),  # documents marked MẬT are searched for admins only
         )
     except TroLyXaError as exc:
         await reply(update, render.escape(str(exc)))
@@ -206,7 +221,6 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not words:
         await reply(update, "Hãy ghi tên đơn vị, ví dụ: /nhiemvu Ban Xây dựng Đảng Xuân Hưng")
         return
-    allowed = st.access.allowed(update.effective_user.id)  # type: ignore[union-attr]
     known = {commune_key(d.commune): d.commune for d in st.assistant.documents() if d.commune}
     commune = None
     for size in (3, 2, 1):  # a commune name at the end of the arguments
@@ -218,9 +232,8 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except NotFoundError as exc:
         await reply(update, render.escape(str(exc)))
         return
-    if allowed is not None:
-        permitted = {commune_key(c) for c in allowed}
-        tasks = [t for t in tasks if commune_key(t.commune) in permitted]
+    readable = await asyncio.to_thread(st.readable, update.effective_user.id)  # type: ignore[union-attr]
+    tasks = [t for t in tasks if t.document_id in readable]
     if not tasks:
         await reply(update, f"Không có nhiệm vụ nào của {render.escape(unit)} trong các tài liệu bạn được xem.")
         return
@@ -241,13 +254,11 @@ async def directive_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except NotFoundError as exc:
         await reply(update, render.escape(str(exc)))
         return
-    allowed = st.access.allowed(update.effective_user.id)  # type: ignore[union-attr]
-    if allowed is not None:
-        permitted = {commune_key(c) for c in allowed}
-        card.mentions[:] = [m for m in card.mentions if commune_key(m.commune) in permitted]
-        if not card.mentions:
-            await reply(update, f"Các tài liệu bạn được xem không nhắc đến văn bản «{render.escape(code)}».")
-            return
+    readable = await asyncio.to_thread(st.readable, update.effective_user.id)  # type: ignore[union-attr]
+    card.mentions[:] = [m for m in card.mentions if m.document_id in readable]
+    if not card.mentions:
+        await reply(update, f"Các tài liệu bạn được xem không nhắc đến văn bản «{render.escape(code)}».")
+        return
     await reply(update, render.directive_html(card, await asyncio.to_thread(st.documents)))
 
 
@@ -256,12 +267,8 @@ async def documents_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not await admitted(update, context):
         return
     st = state(context)
-    allowed = st.access.allowed(update.effective_user.id)  # type: ignore[union-attr]
-    docs = [
-        d
-        for d in st.assistant.documents()
-        if allowed is None or commune_key(d.commune) in {commune_key(c) for c in allowed}
-    ]
+    readable = await asyncio.to_thread(st.readable, update.effective_user.id)  # type: ignore[union-attr]
+    docs = [d for d in st.assistant.documents() if d.id in readable]
     if not docs:
         await reply(update, "Chưa có tài liệu nào bạn được xem.")
         return
@@ -471,13 +478,7 @@ async def show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, passa
     st = state(context)
     user_id = update.effective_user.id  # type: ignore[union-attr]
     view = await asyncio.to_thread(st.assistant.passage, passage_id)
-    allowed = st.access.allowed(user_id)
-    readable = (
-        view is not None
-        and (allowed is None or commune_key(view.commune) in {commune_key(c) for c in allowed})
-        and (view.classification is None or st.access.is_admin(user_id))
-    )
-    if not readable:
+    if view is None or view.document_id not in await asyncio.to_thread(st.readable, user_id):
         await update.effective_message.reply_text("Bạn không có quyền xem đoạn này.")  # type: ignore[union-attr]
         return
     assert view is not None

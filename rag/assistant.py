@@ -184,9 +184,12 @@ class Assistant:
 
     # ------------------------------------------------------------------ ask
 
-    def ask(self, question: str, commune: str | None = None, allowed: list[str] | None = None) -> Answer:
+    def ask(
+        self, question: str, commune: str | None = None, allowed: list[str] | None = None, classified: bool = True
+    ) -> Answer:
         """Answer a question. `commune` narrows the search to one commune; `allowed` (commune
-        names) is what the asker may read: nothing else is searched (None: everything)."""
+        names) is what the asker may read: nothing else is searched (None: everything);
+        `classified=False` keeps documents marked MẬT out of the search."""
         if len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
@@ -198,21 +201,30 @@ class Assistant:
         if allowed is not None:
             permitted = {commune_key(name) for name in allowed}
             communes = [c for c in (communes or index.communes) if c in permitted]
-        hits = self.retriever.search(index, query, k=10, communes=communes)
+        hits = self.retriever.search(index, query, k=10, communes=communes, classified=classified)
+        hidden = set() if classified else {r.document_id for r in index.rows if r.classified}
         # Questions the extracted knowledge answers better than free text; retrieval otherwise.
         if query.units and query.asks_tasks:
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
                 for unit in query.units:
                     _, found = knowledge.tasks(session, self.units, unit, period=period)
-                    found = [t for t in found if communes is None or commune_key(t.commune) in communes]
+                    found = [
+                        t
+                        for t in found
+                        if (communes is None or commune_key(t.commune) in communes) and t.document_id not in hidden
+                    ]
                     if found:
                         return task_answer(query.text, unit, found, as_passages(hits))
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
                 card = knowledge.directive(session, query.doc_numbers[0])
             if card is not None:
-                card.mentions[:] = [m for m in card.mentions if communes is None or commune_key(m.commune) in communes]
+                card.mentions[:] = [
+                    m
+                    for m in card.mentions
+                    if (communes is None or commune_key(m.commune) in communes) and m.document_id not in hidden
+                ]
                 if card.mentions:
                     return directive_answer(query.text, card, as_passages(hits))
         return build_answer(query, hits, index.lexical, self.units)
@@ -247,6 +259,7 @@ class Assistant:
                             p.text,
                             context,
                             named,
+                            doc.classification is not None,
                         )
                     )
         return PassageIndex(rows, generation)

@@ -42,6 +42,7 @@ class PassageRow:
     text: str
     context_terms: frozenset[str]  # terms of the title and heading path
     units: frozenset[str]  # canonical units named in the passage or its headings
+    classified: bool = False  # the document is marked MẬT / TỐI MẬT
 
     @cached_property
     def folded_text(self) -> str:
@@ -62,6 +63,7 @@ class PassageIndex:
         self.position = {row.id: i for i, row in enumerate(rows)}
         self.lexical = LexicalIndex([terms(index_text(r.title, r.section_path, r.text)) for r in rows])
         self.commune_keys = np.asarray([r.commune_key for r in rows], dtype=object)
+        self.classified = np.asarray([r.classified for r in rows], dtype=bool)
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})
 
 
@@ -89,11 +91,21 @@ class Retriever:
         self.lexical_weight = lexical_weight
         self.fusion = fusion
 
-    def search(self, index: PassageIndex, query: Query, k: int = 10, communes: list[str] | None = None) -> list[Hit]:
-        """Top passages for a question; `communes` (folded keys) restricts the search."""
+    def search(
+        self,
+        index: PassageIndex,
+        query: Query,
+        k: int = 10,
+        communes: list[str] | None = None,
+        classified: bool = True,
+    ) -> list[Hit]:
+        """Top passages for a question; `communes` (folded keys) restricts the search and
+        `classified=False` leaves out documents marked MẬT, inside both searches."""
         if not index.rows:
             return []
         allowed = None if communes is None else np.isin(index.commune_keys, communes)
+        if not classified and index.classified.any():
+            allowed = ~index.classified if allowed is None else allowed & ~index.classified
         if allowed is not None and not allowed.any():
             return []
         lexical = {h.row: h.score for h in index.lexical.search(query.terms, CANDIDATES, allowed)}
@@ -102,7 +114,8 @@ class Retriever:
         if self.lexical_weight < 1.0 or self.fusion == "rrf":
             for hit in self.vectors.query(self.embedder.query(query.text), CANDIDATES, where):
                 row = index.position.get(hit.passage_id)
-                if row is not None:  # vectors of a retired or unfinished document are ignored
+                # vectors of a retired or unfinished document, or of one the asker may not read, are ignored
+                if row is not None and (allowed is None or allowed[row]):
                     dense[row] = hit.similarity
         return self._fuse(index, query, lexical, dense)[:k]
 

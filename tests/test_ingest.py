@@ -167,3 +167,16 @@ def test_model_mismatch_is_refused_and_reindex_rebuilds(corpus_copy: Path, tmp_p
     count = assistant.reindex()
     assert count == assistant.vectors.count() > 100
     assert not assistant.ask("Chỉ thị 50-CT/TW nói gì?").abstained
+
+
+def test_documents_marked_mat_are_searched_only_when_allowed(fresh: Assistant, tmp_path: Path) -> None:
+    secret = tmp_path / "mat.txt"
+    secret.write_text(
+        "MẬT\n\n" + "\n\n".join(NOTICE).replace("12 mô hình trồng rau", "9 điểm canh gác"), encoding="utf-8"
+    )
+    assert fresh.ingest([secret]).added == ["mat.txt"]
+    assert fresh.documents()[0].classification == "MẬT"
+    question = "Hội Nông dân tháng 11 phải làm gì?"
+    assert "9 điểm canh gác" in fresh.ask(question).answer  # an admin's search
+    hidden = fresh.ask(question, classified=False)
+    assert hidden.abstained and hidden.passages == []  # never even retrieved for others
