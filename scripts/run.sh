@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export ANONYMIZED_TELEMETRY=False
 .venv/bin/trolyxa ingest corpus/
-if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && .venv/bin/trolyxa --help | grep -q " bot "; then
+if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
     exec .venv/bin/trolyxa bot
 fi
 exec .venv/bin/trolyxa chat
