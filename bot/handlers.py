@@ -361,17 +361,17 @@ async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def approve_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/duyet <id> [xã, xã… | tatca]: approve a user for communes; in a group: approve the group."""
+    st = state(context)
+    chat = update.effective_chat
+    args = context.args or []
+    if chat is not None and chat.type != ChatType.PRIVATE and not args and is_admin(update, context):
+        st.access.approve_chat(chat.id, chat.title or "")  # before any check: the group is not approved yet
+        await reply(update, "Đã cho phép Trợ lý Xã trả lời trong nhóm này.")
+        return
     if not await admitted(update, context):
         return
     if not is_admin(update, context):
         await reply(update, ADMIN_ONLY)
-        return
-    st = state(context)
-    chat = update.effective_chat
-    args = context.args or []
-    if chat is not None and chat.type != ChatType.PRIVATE and not args:
-        st.access.approve_chat(chat.id, chat.title or "")
-        await reply(update, "Đã cho phép Trợ lý Xã trả lời trong nhóm này.")
         return
     if not args or not args[0].isdigit():
         await reply(update, "Cú pháp: /duyet <id người dùng> [Tên xã, Tên xã… | tatca]")

@@ -155,6 +155,8 @@ class Emulator:
         message["text"] = text
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        elif text.startswith("@"):
+            message["entities"] = [{"type": "mention", "offset": 0, "length": len(text.split()[0])}]
         update = {"message": message}
         self._push(update)
         return update

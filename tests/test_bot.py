@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.access import Feedback, SentAnswer
 from bot.app import build
-from bot.handlers import ADMIN_ONLY, UNKNOWN_USER
+from bot.handlers import ADMIN_ONLY, FAILED, UNKNOWN_USER
 from rag.assistant import Assistant
 from rag.config import Settings
 from tests.telegram_emulator import Emulator
@@ -182,3 +182,52 @@ def test_a_redelivered_update_gets_one_reply(running: Running) -> None:
     running.emulator.redeliver((before and update["update_id"]) or update["update_id"], update)
     running.ask_and_wait(ADMIN, "/start")  # a later update is answered...
     assert len(running.emulator.messages_to(ADMIN)) == before + 2  # ...the redelivered one was not
+
+
+def test_upload_by_a_non_admin_is_refused(running: Running) -> None:
+    member = 5005
+    running.ask_and_wait(ADMIN, f"/duyet {member} tatca")
+    running.emulator.wait_for_messages(member, 1)
+    before = len(running.emulator.messages_to(member))
+    running.emulator.send_document(member, "bao-cao.txt", b"Noi dung")
+    [refused] = running.emulator.wait_for_messages(member, before + 1)[before:]
+    assert refused.text.startswith(ADMIN_ONLY)
+    assert not any(d.file_name == "bao-cao.txt" for d in running.assistant.documents())
+
+
+def test_rate_limit_answers_politely(running: Running) -> None:
+    eager = 6006
+    running.ask_and_wait(ADMIN, f"/duyet {eager}")
+    running.emulator.wait_for_messages(eager, 1)
+    replies = [running.ask_and_wait(eager, f"Chỉ thị 51-CT/TW nói gì? ({i})")[0].text for i in range(11)]
+    assert "Bạn hỏi hơi nhanh" not in replies[0] and "Bạn hỏi hơi nhanh" in replies[-1]
+
+
+def test_groups_need_approval_and_answer_mentions(running: Running) -> None:
+    group = -100123
+    asked = running.asked
+    running.emulator.send_text(ADMIN, "@troly_xa_bot Chỉ thị 51-CT/TW nói gì?", chat_id=group, chat_type="group")
+    running.emulator.send_text(ADMIN, "/duyet", chat_id=group, chat_type="group")
+    [approved] = running.emulator.wait_for_messages(group, 1)
+    assert "nhóm này" in approved.text and running.asked == asked  # the first mention was ignored
+    update = running.emulator.send_text(
+        ADMIN, "@troly_xa_bot Chỉ thị 51-CT/TW nói gì?", chat_id=group, chat_type="group"
+    )
+    assert update["message"]["text"].startswith("@troly_xa_bot")
+    [answer] = running.emulator.wait_for_messages(group, 2)[1:]
+    assert "đổi thẻ đảng viên" in answer.text
+
+
+def test_a_failure_is_reported_and_the_bot_keeps_working(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(code: str) -> None:  # a bug in the engine, simulated: no real part fails on demand
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(running.assistant, "directive", broken)
+    admin_before = len(running.emulator.messages_to(ADMIN))
+    [apology] = running.ask_and_wait(ADMIN, "/vanban 50-CT/TW")
+    assert apology.text == FAILED
+    running.emulator.wait(lambda: len(running.emulator.messages_to(ADMIN)) >= admin_before + 2)
+    assert any("RuntimeError" in m.text for m in running.emulator.messages_to(ADMIN)[admin_before:])
+    monkeypatch.undo()
+    [answer] = running.ask_and_wait(ADMIN, "/vanban 50-CT/TW")
+    assert "Chỉ thị số 50-CT/TW" in answer.text
