@@ -63,7 +63,7 @@ def build(settings: Settings, assistant: Assistant) -> Application:
 
 
 async def _register_commands(application: Application) -> None:
-    await application.bot.set_my_commands(handlers.BOT_COMMANDS)
+    await handlers.best_effort(application.bot.set_my_commands(handlers.BOT_COMMANDS), "setMyCommands")
 
 
 def run(settings: Settings, assistant: Assistant) -> None:

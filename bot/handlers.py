@@ -12,11 +12,13 @@ import re
 import tempfile
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import render
@@ -97,6 +99,24 @@ def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 
 
 # ---------------------------------------------------------------------------- plumbing
+
+
+async def best_effort(call: Awaitable[object], what: str) -> None:
+    """A call the user can do without (typing action, button acknowledgement): log its failure."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.warning("%s failed: %s", what, exc)
+
+
+async def edit_or_send(status: Message, text: str) -> Message:
+    """Edit a progress message; where editing is refused, send the text as a new message."""
+    try:
+        edited = await status.edit_text(text)
+        return edited if isinstance(edited, Message) else status
+    except TelegramError as exc:
+        log.warning("edit failed, sending instead: %s", exc)
+        return await status.reply_text(text)
 
 
 async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,7 +203,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if st.over_limit(user_id):
         await reply(update, SLOW_DOWN)
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    await best_effort(context.bot.send_chat_action(message.chat_id, ChatAction.TYPING), "typing action")
     user = st.access.user(user_id)
     try:
         answer = await asyncio.to_thread(
@@ -320,7 +340,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         path = Path(folder) / name
         telegram_file = await message.document.get_file()
         await telegram_file.download_to_drive(path)
-        await status.edit_text(f"Đang phân tích và lập chỉ mục «{name}»…")
+        status = await edit_or_send(status, f"Đang phân tích và lập chỉ mục «{name}»…")
         report = await asyncio.to_thread(st.assistant.ingest, [path])
     verdict = (
         "đã thêm mới"
@@ -334,7 +354,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = f"«{name}»: {verdict}."
     if report.failed:
         text += "\n" + "\n".join(reason for _, reason in report.failed)
-    await status.edit_text(text)
+    await edit_or_send(status, text)
 
 
 def safe_name(name: str) -> str:
@@ -438,18 +458,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = query.data.partition(":")
     if kind == "ap":
         if not st.access.is_admin(user_id):
-            await query.answer(ADMIN_ONLY, show_alert=True)
+            await best_effort(query.answer(ADMIN_ONLY, show_alert=True), "button answer")
             return
         await approve_and_tell(context, int(rest), [])
-        await query.answer("Đã duyệt.")
+        await best_effort(query.answer("Đã duyệt."), "button answer")
         return
     if st.access.status(user_id) != APPROVED:
-        await query.answer(UNKNOWN_USER, show_alert=True)
+        await best_effort(query.answer(UNKNOWN_USER, show_alert=True), "button answer")
         return
     if kind == "fb":
         answer_id, vote = rest.split(":")
         saved = await asyncio.to_thread(st.access.feedback, int(answer_id), user_id, 1 if vote == "1" else -1)
-        await query.answer("Cảm ơn bạn đã góp ý!" if saved else "Không tìm thấy câu trả lời này.")
+        await best_effort(
+            query.answer("Cảm ơn bạn đã góp ý!" if saved else "Không tìm thấy câu trả lời này."), "button answer"
+        )
         return
     if kind == "src":
         answer_id, n = rest.split(":")
@@ -463,14 +485,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             None,
         )
         if citation is None:
-            await query.answer("Không tìm thấy nguồn này.", show_alert=True)
+            await best_effort(query.answer("Không tìm thấy nguồn này.", show_alert=True), "button answer")
             return
         await show_passage(update, context, citation["passage_id"], citation["quote"])
-        await query.answer()
+        await best_effort(query.answer(), "button answer")
         return
     if kind == "pg":
         await show_passage(update, context, rest, "")
-        await query.answer()
+        await best_effort(query.answer(), "button answer")
 
 
 async def show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, passage_id: str, quote: str) -> None:
