@@ -357,6 +357,43 @@ class Assistant:
                 store.bump_generation(session)
         return count
 
+    def doctor(self, repair: bool = False) -> dict[str, Any]:
+        """Check that SQL and Chroma agree (every ready passage has its vector, no vector lacks
+        its document); with `repair`, re-embed what is missing and drop what is orphaned."""
+        problems: list[str] = []
+        fixed: list[str] = []
+        with self.sessions() as session:
+            docs = store.ready_documents(session)
+            wanted = {d.id: [p.id for p in d.passages] for d in docs}
+            pending = [
+                d.id for d in session.scalars(select(store.Document).where(store.Document.status != store.READY))
+            ]
+        present = self.vectors.passage_ids()
+        for doc_id, passage_ids in wanted.items():
+            missing = [pid for pid in passage_ids if pid not in present]
+            if missing:
+                problems.append(f"document {doc_id}: {len(missing)} of {len(passage_ids)} passages lack vectors")
+        orphans = {pid.rsplit("-", 1)[0] for pid in present} - set(wanted)
+        problems += [f"vectors of unknown document {doc_id}" for doc_id in sorted(orphans)]
+        problems += [f"unfinished document {doc_id}" for doc_id in pending]
+        if repair and problems:
+            with self._writer_lock():
+                fixed += self.repair()
+                with self.sessions() as session:
+                    for doc in store.ready_documents(session):
+                        if any(p.id not in present for p in doc.passages):
+                            texts = [index_text(doc.title, p.section_path, p.text) for p in doc.passages]
+                            self.vectors.add(
+                                [p.id for p in doc.passages],
+                                self.embedder.passages(texts),
+                                [
+                                    {"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
+                                    for _ in doc.passages
+                                ],
+                            )
+                            fixed.append(doc.id)
+        return {"documents": len(wanted), "vectors": len(present), "problems": problems, "fixed": fixed}
+
     def repair(self) -> list[str]:
         """Finish what a crash left: drop unfinished documents and vectors nobody owns."""
         fixed: list[str] = []

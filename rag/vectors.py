@@ -90,6 +90,9 @@ class VectorStore:
         result = self._collection.get(include=["metadatas"])
         return {meta["document_id"] for meta in result["metadatas"] or []}
 
+    def passage_ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:
         self._same_model()
         total = self.count()

@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("delete", _delete, "delete a document by id")
     p.add_argument("doc_id")
     command("reindex", _reindex, "rebuild vectors and the lexical index from SQL")
+    p = command("doctor", _doctor, "check that SQL and Chroma agree; --repair fixes what it finds")
+    p.add_argument("--repair", action="store_true")
     command("bot", _bot, "run the Telegram bot (TELEGRAM_BOT_TOKEN)")
     p = command("chat", _chat, "interactive console conversation")
     p.add_argument("--commune")
@@ -217,6 +219,18 @@ def _reindex(args: argparse.Namespace, settings: Settings) -> int:
     count = _assistant(settings).reindex(progress=_progress_bar())
     print(f"Đã tạo lại vectơ cho {count} đoạn.")
     return 0
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    report = _assistant(settings).doctor(repair=args.repair)
+    print(f"Tài liệu: {report['documents']}, vectơ: {report['vectors']}.")
+    for problem in report["problems"]:
+        print(f"Vấn đề: {problem}")
+    if report["fixed"]:
+        print(f"Đã sửa: {', '.join(report['fixed'])}")
+    if not report["problems"]:
+        print("Kho dữ liệu nhất quán.")
+    return 1 if report["problems"] and not args.repair else 0
 
 
 def _bot(args: argparse.Namespace, settings: Settings) -> int:

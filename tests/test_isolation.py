@@ -1,0 +1,91 @@
+"""The store across processes, and no traffic leaving the machine."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.config import Settings
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+NOTICE = "\n\n".join(
+    [
+        "THÔNG BÁO",
+        "kết luận giao ban tháng 11/2025",
+        "I. Nhiệm vụ trọng tâm tháng 12/2025",
+        "1. Hội Nông dân",
+        "- Vận động 40 hộ chuyển sang trồng cam sành theo tiêu chuẩn VietGAP.",
+    ]
+)
+
+
+def _local(host: object) -> bool:
+    return str(host).startswith(("127.", "::1", "localhost", "/")) or host in ("", None)
+
+
+def test_no_outbound_connection_during_ingest_and_ask(
+    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma's anonymized telemetry is off in every client: ingest and ask try no network."""
+    attempts: list[object] = []
+    real_connect, real_lookup = socket.socket.connect, socket.getaddrinfo
+
+    def connect(sock: socket.socket, address: object) -> object:
+        if isinstance(address, tuple) and not _local(address[0]):
+            attempts.append(address)
+            raise OSError("outbound network refused by the test")
+        return real_connect(sock, address)  # type: ignore[arg-type]
+
+    def lookup(host: object, *args: object, **kwargs: object) -> object:
+        if not _local(host):
+            attempts.append(host)
+            raise socket.gaierror("name lookup refused by the test")
+        return real_lookup(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    assistant = Assistant(Settings(data_dir=tmp_path / "d"), embedder=embedder)
+    assert assistant.ingest([CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt"]).added
+    assert not assistant.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?").abstained
+    time.sleep(1.0)  # telemetry clients send from background threads
+    assert attempts == []
+
+
+def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_copy: Path, embedder) -> None:
+    live = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    question = "Hội Nông dân tháng 12 phải làm gì?"
+    assert "cam sành" not in live.ask(question).answer
+    notice = corpus_copy.parent / "an-hoa.txt"
+    notice.write_text(NOTICE, encoding="utf-8")
+    env = {**os.environ, "TROLYXA_DATA_DIR": str(corpus_copy)}
+    result = subprocess.run(
+        [sys.executable, "-m", "trolyxa.cli", "ingest", str(notice)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0 and "Thêm mới: an-hoa.txt" in result.stdout, result.stderr
+    answer = live.ask(question)  # the running assistant notices the change on its next question
+    assert "trồng cam sành" in answer.answer
+
+
+def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
+    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    healthy = assistant.doctor(repair=False)
+    assert healthy["problems"] == []
+    doc = assistant.documents()[0]
+    assistant.vectors.delete_document(doc.id)  # vectors lost, as after a Chroma crash
+    report = assistant.doctor(repair=False)
+    assert any(doc.id in problem for problem in report["problems"])
+    assistant.doctor(repair=True)
+    assert assistant.doctor(repair=False)["problems"] == []
+    assert assistant.vectors.document_ids() == {d.id for d in assistant.documents()}
