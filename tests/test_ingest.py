@@ -180,3 +180,14 @@ def test_documents_marked_mat_are_searched_only_when_allowed(fresh: Assistant, t
     assert "9 điểm canh gác" in fresh.ask(question).answer  # an admin's search
     hidden = fresh.ask(question, classified=False)
     assert hidden.abstained and hidden.passages == []  # never even retrieved for others
+
+
+def test_zip_bomb_disguised_as_docx_is_refused(fresh: Assistant, tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "bao-cao.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (250 * 1024 * 1024))
+    assert bomb.stat().st_size < 2 * 1024 * 1024  # small on disk
+    [(name, reason)] = fresh.ingest([bomb]).failed
+    assert name == "bao-cao.docx" and "giải nén ra quá lớn" in reason
