@@ -147,18 +147,26 @@ class Assistant:
             for name in new_units:
                 session.merge(store.Unit(name=name, aliases=[], origin="document"))
         self.vectors.delete_document(doc_id)
-        vectors = self.embedder.passages([index_text(meta.title, c.section_path, c.text) for c in chunks])
-        self.vectors.add(
-            [pid(c.ordinal) for c in chunks],
-            vectors,
-            [{"document_id": doc_id, "commune_key": key, "doc_type": meta.doc_type} for c in chunks],
-        )
+        self._embed(doc_id, meta.title, key, meta.doc_type, [(pid(c.ordinal), c.section_path, c.text) for c in chunks])
         with self.sessions() as session, session.begin():
             store.publish(session, doc_id, prior_id)
         if prior_id:
             self.vectors.delete_document(prior_id)
         log.info("ingested %s as %s (%d passages)", path.name, doc_id, len(chunks))
         return "replaced" if prior_id else "added"
+
+    def _embed(
+        self, doc_id: str, title: str, commune_key: str, doc_type: str, passages: list[tuple[str, str, str]]
+    ) -> None:
+        """Store the vectors of a document's passages, given as (id, heading path, text)."""
+        texts = [index_text(title, path, text) for _, path, text in passages]
+        metadata = {"document_id": doc_id, "commune_key": commune_key, "doc_type": doc_type}
+        self.vectors.add([pid for pid, _, _ in passages], self.embedder.passages(texts), [metadata] * len(passages))
+
+    def _embed_row(self, doc: store.Document) -> None:
+        self._embed(
+            doc.id, doc.title, doc.commune_key, doc.doc_type, [(p.id, p.section_path, p.text) for p in doc.passages]
+        )
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -341,15 +349,7 @@ class Assistant:
                 for done, doc in enumerate(docs):
                     if progress:
                         progress(doc.file_name, done, total)
-                    texts = [index_text(doc.title, p.section_path, p.text) for p in doc.passages]
-                    self.vectors.add(
-                        [p.id for p in doc.passages],
-                        self.embedder.passages(texts),
-                        [
-                            {"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
-                            for _ in doc.passages
-                        ],
-                    )
+                    self._embed_row(doc)
                     count += len(doc.passages)
             with self.sessions() as session, session.begin():
                 for doc in session.scalars(select(store.Document)):
@@ -382,15 +382,7 @@ class Assistant:
                 with self.sessions() as session:
                     for doc in store.ready_documents(session):
                         if any(p.id not in present for p in doc.passages):
-                            texts = [index_text(doc.title, p.section_path, p.text) for p in doc.passages]
-                            self.vectors.add(
-                                [p.id for p in doc.passages],
-                                self.embedder.passages(texts),
-                                [
-                                    {"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
-                                    for _ in doc.passages
-                                ],
-                            )
+                            self._embed_row(doc)
                             fixed.append(doc.id)
         return {"documents": len(wanted), "vectors": len(present), "problems": problems, "fixed": fixed}
 

@@ -23,10 +23,10 @@ for _pair, _marks in (("oa", "àáảãạ"), ("oe", "èéẻẽẹ"), ("uy", "�
         for _case in (str.lower, str.upper, str.capitalize):
             _NEW_TO_OLD_TONE[_case(_first + _mark)] = _case(_moved)
 _TONE_RE = re.compile(
-    "(?<![qQ])(" + "|".join(sorted(map(re.escape, _NEW_TO_OLD_TONE), key=len, reverse=True)) + r")(?!\w)"
+    "(?<![qQ])(" + "|".join(sorted(map(re.escape, _NEW_TO_OLD_TONE), key=len, reverse=True)) + r")(?![^\W\d_])"
 )
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\ufeff]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 
 

@@ -158,6 +158,11 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed and not (report.added or report.unchanged or report.replaced) else 0
 
 
+def _print_json(data: Any) -> int:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
 def render_answer(answer: Answer) -> str:
     lines = [answer.answer]
     if answer.citations:
@@ -200,8 +205,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _documents(args: argparse.Namespace, settings: Settings) -> int:
     docs = _assistant(settings).documents()
     if args.json:
-        print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
-        return 0
+        return _print_json([d.__dict__ for d in docs])
     if not docs:
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest <tệp hoặc thư mục>")
     for d in docs:
@@ -298,8 +302,7 @@ def _tasks(args: argparse.Namespace, settings: Settings) -> int:
 def _directive(args: argparse.Namespace, settings: Settings) -> int:
     card = _assistant(settings).directive(args.number)
     if args.json:
-        print(json.dumps(card.to_json(), ensure_ascii=False, indent=2))
-        return 0
+        return _print_json(card.to_json())
     date = f", ngày {card.date}" if card.date else ""
     issuer = f" của {card.issuer}" if card.issuer else ""
     print(f"{card.kind} số {card.code}{date}{issuer}")
@@ -314,8 +317,7 @@ def _directive(args: argparse.Namespace, settings: Settings) -> int:
 def _units(args: argparse.Namespace, settings: Settings) -> int:
     units = _assistant(settings).units_list(args.commune)
     if args.json:
-        print(json.dumps([u.__dict__ for u in units], ensure_ascii=False, indent=2))
-        return 0
+        return _print_json([u.__dict__ for u in units])
     for u in units:
         aliases = f" (còn gọi: {', '.join(u.aliases)})" if u.aliases else ""
         print(f"{u.name}{aliases} — {u.tasks} nhiệm vụ")
@@ -325,8 +327,7 @@ def _units(args: argparse.Namespace, settings: Settings) -> int:
 def _figures(args: argparse.Namespace, settings: Settings) -> int:
     figures = _assistant(settings).figures(args.commune)
     if args.json:
-        print(json.dumps([f.__dict__ for f in figures], ensure_ascii=False, indent=2))
-        return 0
+        return _print_json([f.__dict__ for f in figures])
     for f in figures:
         value = f"{f.value:g}/{f.total:g}" if f.total else f"{f.value:g}"
         print(f"{value} {f.unit} — {f.label} [{f.title[:50]}, xã {f.commune or '?'}, {cite_section(f.section)}]")
