@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import LoadError, NotFoundError, TroLyXaError
 from rag.extract import directive_key, discover_units, extract
+from rag.generate import Generator
 from rag.lexical import terms
 from rag.load import SUPPORTED, load
 from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
@@ -51,6 +52,7 @@ class Assistant:
         self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
         self.units = self._load_units()
         self.retriever = Retriever(self.embedder, self.vectors)
+        self.generator = Generator(self.settings) if self.settings.llm_base_url else None
         self._index: PassageIndex | None = None
         self._index_lock = threading.Lock()
         self.repair()
@@ -235,7 +237,10 @@ class Assistant:
                 ]
                 if card.mentions:
                     return directive_answer(query.text, card, as_passages(hits))
-        return build_answer(query, hits, index.lexical, self.units)
+        extractive = build_answer(query, hits, index.lexical, self.units)
+        if self.generator is None or extractive.abstained:
+            return extractive  # the evidence gate decides; a model is never asked to fill a gap
+        return self.generator.answer(query.text, hits[: self.settings.llm_passages], extractive)
 
     def index(self) -> PassageIndex:
         """The current snapshot, rebuilt when another process or call changed the store."""

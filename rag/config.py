@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = Field(default=None, repr=False)
+    llm_timeout: float = 30.0  # seconds for one completion
+    llm_retries: int = 1
+    llm_passages: int = 5  # passages given to the model
 
     @cached_property
     def sql_url(self) -> str:
