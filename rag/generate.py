@@ -57,9 +57,15 @@ def make_chat_model(settings: Settings) -> Any:
     )
 
 
+def _data(text: str) -> str:
+    """Document text as inert data: it cannot open or close the prompt's markup."""
+    return text.replace("<", "‹").replace(">", "›").replace('"', "'")
+
+
 def build_messages(question: str, hits: list[Hit]) -> list[tuple[str, str]]:
     blocks = "\n\n".join(
-        f'<doan so="{i}" tai_lieu="{hit.row.title}" muc="{hit.row.section_label}">\n{hit.row.text}\n</doan>'
+        f'<doan so="{i}" tai_lieu="{_data(hit.row.title)}" muc="{_data(hit.row.section_label)}">\n'
+        f"{_data(hit.row.text)}\n</doan>"
         for i, hit in enumerate(hits, start=1)
     )
     user = f"<tai_lieu>\n{blocks}\n</tai_lieu>\n\nCâu hỏi: {question}"
