@@ -212,6 +212,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             user.default_commune if user else None,
             st.access.allowed(user_id),
             st.access.is_admin(user_id),  # documents marked MẬT are searched for admins only
+            f"tg:{message.chat_id}:{user_id}",  # follow-ups refer to this user's last question here
         )
     except TroLyXaError as exc:
         await reply(update, render.escape(str(exc)))

@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import LoadError, NotFoundError, TroLyXaError
 from rag.extract import directive_key, discover_units, extract
+from rag.followup import follow_up_subject, resolve
 from rag.generate import Generator
 from rag.lexical import terms
 from rag.load import SUPPORTED, load
@@ -33,6 +34,7 @@ from rag.units import SEED_UNITS, UnitRegistry
 from rag.vectors import VectorStore
 
 log = logging.getLogger(__name__)
+TURNS_KEPT = 5  # per conversation, for follow-up questions
 
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
 
@@ -195,17 +197,59 @@ class Assistant:
     # ------------------------------------------------------------------ ask
 
     def ask(
-        self, question: str, commune: str | None = None, allowed: list[str] | None = None, classified: bool = True
+        self,
+        question: str,
+        commune: str | None = None,
+        allowed: list[str] | None = None,
+        classified: bool = True,
+        conversation: str | None = None,
     ) -> Answer:
         """Answer a question. `commune` narrows the search to one commune; `allowed` (commune
         names) is what the asker may read: nothing else is searched (None: everything);
-        `classified=False` keeps documents marked MẬT out of the search."""
+        `classified=False` keeps documents marked MẬT out of the search; `conversation` names
+        a chat whose last question a follow-up ("Còn Hội Nông dân thì sao?") refers to."""
+        if conversation is None:
+            return self._ask(question, commune, allowed, classified)
+        resolved = self._resolve(question, conversation)
+        answer = self._ask(resolved, commune, allowed, classified)
+        with self.sessions() as session, session.begin():
+            session.add(store.Turn(conversation=conversation, question=question, resolved=resolved))
+            old = session.scalars(
+                select(store.Turn.id)
+                .where(store.Turn.conversation == conversation)
+                .order_by(store.Turn.id.desc())
+                .offset(TURNS_KEPT)
+            ).all()
+            if old:
+                session.execute(delete(store.Turn).where(store.Turn.id.in_(old)))
+        if resolved != question:
+            answer.note = f"Hiểu câu hỏi là: «{resolved}»" + (f" {answer.note}" if answer.note else "")
+        return answer
+
+    def _resolve(self, question: str, conversation: str) -> str:
+        with self.sessions() as session:
+            last = session.scalars(
+                select(store.Turn).where(store.Turn.conversation == conversation).order_by(store.Turn.id.desc())
+            ).first()
+        if last is None or follow_up_subject(question) is None:
+            return question
+        if self.generator is not None and (rewritten := self.generator.rewrite(question, last.resolved)):
+            return rewritten
+        communes = {commune_key(d.commune): d.commune for d in self.documents() if d.commune}
+        return resolve(question, last.resolved, self.units, communes)
+
+    def _ask(self, question: str, commune: str | None, allowed: list[str] | None, classified: bool) -> Answer:
         if len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.index()
         query = understand(question, index.communes, self.units)
         if not query.terms:
+            if subject := follow_up_subject(question):
+                raise TroLyXaError(
+                    f"Bạn hỏi tiếp về «{subject}» nhưng chưa có câu hỏi trước đó. Hãy hỏi đầy đủ, ví dụ: "
+                    f"«{subject} có bao nhiêu đảng viên?»"
+                )
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
         communes = [commune_key(commune)] if commune else (query.communes or None)
         if allowed is not None:

@@ -137,11 +137,27 @@ def _closest_sentence(text: str, claim: str) -> str:
     return text[a:b]
 
 
+REWRITE_PROMPT = """Viết lại câu hỏi tiếp theo của cán bộ thành một câu hỏi đầy đủ, tự hiểu được, dựa vào câu
+hỏi trước. Chỉ trả về đúng câu hỏi đã viết lại, không giải thích."""
+
+
 class Generator:
     """Asks the chat model and verifies its reply; None means: keep the extractive answer."""
 
     def __init__(self, settings: Settings, model: Any | None = None) -> None:
         self.model = model or make_chat_model(settings)
+
+    def rewrite(self, question: str, previous: str) -> str | None:
+        """A follow-up made standalone by the model; None when the model fails or rambles."""
+        try:
+            reply = self.model.invoke(
+                [("system", REWRITE_PROMPT), ("human", f"Câu hỏi trước: {previous}\nCâu hỏi tiếp theo: {question}")]
+            )
+        except Exception as exc:
+            log.warning("LLM rewrite unavailable (%s)", type(exc).__name__)
+            return None
+        text = reply.content.strip() if isinstance(reply.content, str) else ""
+        return text if 0 < len(text) <= 300 and "\n" not in text else None
 
     def answer(self, question: str, hits: list[Hit], extractive: Answer) -> Answer:
         try:

@@ -138,6 +138,18 @@ class Unit(Base):
     origin: Mapped[str] = mapped_column(String(16), default="seed")  # "seed" or "document"
 
 
+class Turn(Base):
+    """One question of a conversation (a Telegram chat, the console), for follow-ups."""
+
+    __tablename__ = "turns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(64), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[str] = mapped_column(Text)  # the standalone question that was answered
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+
+
 class Meta(Base):
     """Small key-value facts about the store (generation counter, embedding model)."""
 

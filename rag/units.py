@@ -77,6 +77,10 @@ class UnitRegistry:
         self._sorted = sorted(self._by_key, key=len, reverse=True)
         self._any = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, self._sorted)) + r")(?![a-z0-9])")
 
+    def aliases(self, canonical: str) -> list[str]:
+        """Every folded name of a unit, longest first."""
+        return [alias for alias in self._sorted if self._by_key[alias] == canonical]
+
     @property
     def canonical_names(self) -> list[str]:
         return sorted(set(self._by_key.values()))

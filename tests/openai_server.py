@@ -15,6 +15,7 @@ class ScriptedLLM:
 
     def __init__(self) -> None:
         self.reply = ""
+        self.queue: list[str] = []  # replies used once each, before `reply`
         self.requests: list[dict[str, Any]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -41,7 +42,7 @@ class ScriptedLLM:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 llm.requests.append(body)
-                reply = llm.reply
+                reply = llm.queue.pop(0) if llm.queue else llm.reply
                 if reply == "!500":
                     return self._send(500, b'{"error": {"message": "internal error"}}')
                 if reply.startswith("!sleep:"):

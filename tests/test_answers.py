@@ -107,3 +107,17 @@ def test_evaluation_meets_the_bar(assistant: Assistant) -> None:
     assert scores["quote_validity"] == 1.0
     assert scores["abstention_precision"] >= 0.9
     assert scores["abstention_recall"] >= 0.9
+
+
+def test_follow_ups_carry_the_question_over_by_rule(assistant: Assistant) -> None:
+    first = assistant.ask("Hội Phụ nữ xã Kè Sắt có nhiệm vụ gì năm 2026?", conversation="test-follow-up")
+    assert "Hội Phụ nữ tập trung" in first.answer
+    follow = assistant.ask("Còn Hội Nông dân thì sao?", conversation="test-follow-up")
+    assert "Hội Nông dân tiếp tục đổi mới" in follow.answer and "Hội Phụ nữ" not in follow.answer
+    assert follow.note and follow.note.startswith("Hiểu câu hỏi là:")
+    with pytest.raises(TroLyXaError, match="chưa có câu hỏi trước đó"):  # nothing to follow yet
+        assistant.ask("Còn Đại Sơn thì sao?", conversation="test-commune")
+    assistant.ask("Đảng bộ xã Kè Sắt có bao nhiêu đảng viên?", conversation="test-commune")
+    assert "1.173 đảng viên" in assistant.ask("Còn Đại Sơn thì sao?", conversation="test-commune").answer
+    other = assistant.ask("Còn Hội Nông dân thì sao?", conversation="another-chat")
+    assert other.note is None  # conversations do not leak into each other: asked as it stands

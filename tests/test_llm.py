@@ -98,3 +98,14 @@ def test_a_planted_instruction_stays_inside_the_data(generative: Assistant, llm:
     assert prompt.count("</tai_lieu>") == 1 and prompt.count("</doan>") == prompt.count("<doan ")
     assert "‹/tai_lieu›" in prompt  # the planted markup arrives as inert text
     assert "99 tỷ" not in answer.answer and answer.note  # and its claim is not shown
+
+
+def test_the_model_rewrites_follow_ups(generative: Assistant, llm: ScriptedLLM) -> None:
+    llm.reply = "Tài liệu không có thông tin này."
+    generative.ask("Hội Phụ nữ xã Kè Sắt có nhiệm vụ gì năm 2026?", conversation="llm-chat")
+    llm.queue = ["Hội Nông dân xã Kè Sắt được giao nhiệm vụ gì trong năm 2026?"]
+    answer = generative.ask("Còn Hội Nông dân thì sao?", conversation="llm-chat")
+    assert "Hội Nông dân tiếp tục đổi mới" in answer.answer
+    assert answer.note and "Hội Nông dân xã Kè Sắt được giao nhiệm vụ gì trong năm 2026?" in answer.note
+    rewrite = llm.requests[-1]["messages"]
+    assert "Câu hỏi trước: Hội Phụ nữ xã Kè Sắt" in rewrite[1]["content"]

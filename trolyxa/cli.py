@@ -249,6 +249,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     if not assistant.documents():
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest corpus/")
     print("Trợ lý Xã — gõ câu hỏi rồi Enter; gõ «thoát» hoặc Ctrl+D để kết thúc.")
+    conversation = f"console:{os.getpid()}"  # follow-ups ("Còn Hội Nông dân thì sao?") within this session
     while True:
         try:
             question = input("\nBạn hỏi: ").strip()
@@ -260,7 +261,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             continue
         try:
-            print(render_answer(assistant.ask(question, commune=args.commune)))
+            print(render_answer(assistant.ask(question, commune=args.commune, conversation=conversation)))
         except TroLyXaError as exc:
             print(str(exc))
 
