@@ -27,7 +27,7 @@ from rag.lexical import terms
 from rag.load import SUPPORTED, load
 from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
 from rag.parse import apply_override, commune_key, parse
-from rag.retrieve import PassageIndex, PassageRow, Retriever, index_text
+from rag.retrieve import Hit, PassageIndex, PassageRow, Retriever, index_text
 from rag.text import clean
 from rag.understand import understand
 from rag.units import SEED_UNITS, UnitRegistry
@@ -208,10 +208,35 @@ class Assistant:
         names) is what the asker may read: nothing else is searched (None: everything);
         `classified=False` keeps documents marked MẬT out of the search; `conversation` names
         a chat whose last question a follow-up ("Còn Hội Nông dân thì sao?") refers to."""
-        if conversation is None:
-            return self._ask(question, commune, allowed, classified)
-        resolved = self._resolve(question, conversation)
-        answer = self._ask(resolved, commune, allowed, classified)
+        *_, answer = self.ask_stream(question, commune, allowed, classified, conversation)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        commune: str | None = None,
+        allowed: list[str] | None = None,
+        classified: bool = True,
+        conversation: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, for interfaces that show an answer as it grows: yields the verified text
+        so far while a chat model writes (only when one is configured), then the Answer."""
+        resolved = self._resolve(question, conversation) if conversation else question
+        answer, hits = self._answer(resolved, commune, allowed, classified)
+        if self.generator is not None and hits is not None and not answer.abstained:
+            for item in self.generator.stream(answer.question, hits[: self.settings.llm_passages], answer):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    answer = item
+        if conversation:
+            self._remember(conversation, question, resolved)
+            if resolved != question:
+                answer.note = f"Hiểu câu hỏi là: «{resolved}»" + (f" {answer.note}" if answer.note else "")
+        yield answer
+
+    def _remember(self, conversation: str, question: str, resolved: str) -> None:
         with self.sessions() as session, session.begin():
             session.add(store.Turn(conversation=conversation, question=question, resolved=resolved))
             old = session.scalars(
@@ -222,9 +247,6 @@ class Assistant:
             ).all()
             if old:
                 session.execute(delete(store.Turn).where(store.Turn.id.in_(old)))
-        if resolved != question:
-            answer.note = f"Hiểu câu hỏi là: «{resolved}»" + (f" {answer.note}" if answer.note else "")
-        return answer
 
     def _resolve(self, question: str, conversation: str) -> str:
         with self.sessions() as session:
@@ -238,7 +260,10 @@ class Assistant:
         communes = {commune_key(d.commune): d.commune for d in self.documents() if d.commune}
         return resolve(question, last.resolved, self.units, communes)
 
-    def _ask(self, question: str, commune: str | None, allowed: list[str] | None, classified: bool) -> Answer:
+    def _answer(
+        self, question: str, commune: str | None, allowed: list[str] | None, classified: bool
+    ) -> tuple[Answer, list[Hit] | None]:
+        """(answer, hits when a chat model may rephrase it; None for table answers)."""
         if len(question) > self.settings.max_question_chars:
             limit = self.settings.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
@@ -269,7 +294,7 @@ class Assistant:
                         if (communes is None or commune_key(t.commune) in communes) and t.document_id not in hidden
                     ]
                     if found:
-                        return task_answer(query.text, unit, found, as_passages(hits))
+                        return task_answer(query.text, unit, found, as_passages(hits)), None
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
                 card = knowledge.directive(session, query.doc_numbers[0])
@@ -280,11 +305,9 @@ class Assistant:
                     if (communes is None or commune_key(m.commune) in communes) and m.document_id not in hidden
                 ]
                 if card.mentions:
-                    return directive_answer(query.text, card, as_passages(hits))
-        extractive = build_answer(query, hits, index.lexical, self.units)
-        if self.generator is None or extractive.abstained:
-            return extractive  # the evidence gate decides; a model is never asked to fill a gap
-        return self.generator.answer(query.text, hits[: self.settings.llm_passages], extractive)
+                    return directive_answer(query.text, card, as_passages(hits)), None
+        # The evidence gate decides; a model is only asked to phrase what the passages hold.
+        return build_answer(query, hits, index.lexical, self.units), hits
 
     def index(self) -> PassageIndex:
         """The current snapshot, rebuilt when another process or call changed the store."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +143,7 @@ hỏi trước. Chỉ trả về đúng câu hỏi đã viết lại, không gi�
 
 
 class Generator:
-    """Asks the chat model and verifies its reply; None means: keep the extractive answer."""
+    """Asks the chat model and verifies its reply; on any failure the extractive answer stands."""
 
     def __init__(self, settings: Settings, model: Any | None = None) -> None:
         self.model = model or make_chat_model(settings)
@@ -159,23 +160,49 @@ class Generator:
         text = reply.content.strip() if isinstance(reply.content, str) else ""
         return text if 0 < len(text) <= 300 and "\n" not in text else None
 
-    def answer(self, question: str, hits: list[Hit], extractive: Answer) -> Answer:
+    def stream(self, question: str, hits: list[Hit], extractive: Answer) -> Iterator[str | Answer]:
+        """The verified text so far, growing sentence by sentence as the model writes, then the
+        final Answer. A sentence is shown only once it is complete and verified, so a streamed
+        answer never shows an unverified number either."""
+        buffer, kept, citations, dropped = "", [], [], 0
+
+        def take(sentence: str) -> bool:
+            nonlocal dropped
+            checked = verify(sentence, hits)
+            if checked is None:
+                dropped += 1 if sentence.strip() else 0
+                return False
+            kept.append(checked.text)
+            citations.extend(c for c in checked.citations if c not in citations)
+            return True
+
         try:
-            reply = self.model.invoke(build_messages(question, hits))
-            text = reply.content if isinstance(reply.content, str) else ""
+            for chunk in self.model.stream(build_messages(question, hits)):
+                buffer += chunk.content if isinstance(chunk.content, str) else ""
+                spans = sentence_spans(buffer)
+                complete = [span for span in spans[:-1]]
+                if complete:
+                    grew = [take(buffer[x:y]) for x, y in complete]
+                    buffer = buffer[complete[-1][1] :]
+                    if any(grew):
+                        yield " ".join(kept)
+            if buffer.strip() and take(buffer):
+                yield " ".join(kept)
         except Exception as exc:
             log.warning("LLM unavailable (%s); extractive answer used", type(exc).__name__)
-            return _with_note(extractive, "Máy trả lời tự động đang không dùng được; dưới đây là trích dẫn nguyên văn.")
-        if NOT_FOUND in fold(text):  # the model found nothing: the evidence-checked extractive answer stands
-            return extractive
-        verified = verify(text, hits)
-        if verified is None:
+            yield _with_note(extractive, "Máy trả lời tự động đang không dùng được; dưới đây là trích dẫn nguyên văn.")
+            return
+        text = " ".join(kept)
+        if not kept and NOT_FOUND in fold(buffer):  # the model found nothing: the checked answer stands
+            yield extractive
+        elif not kept:
             log.warning("LLM reply failed verification; extractive answer used")
-            return _with_note(
+            yield _with_note(
                 extractive, "Câu trả lời tự động không kiểm chứng được với tài liệu; dưới đây là trích dẫn nguyên văn."
             )
-        note = f"Đã bỏ {verified.dropped} câu không kiểm chứng được." if verified.dropped else None
-        return Answer(question, verified.text, False, verified.citations, extractive.passages, note)
+        else:
+            note = f"Đã bỏ {dropped} câu không kiểm chứng được." if dropped else None
+            yield Answer(question, text, False, citations, extractive.passages, note)
 
 
 def _with_note(answer: Answer, note: str) -> Answer:

@@ -50,6 +50,8 @@ class ScriptedLLM:
                     reply = "Quá muộn [1]."
                 if reply == "!malformed":
                     return self._send(200, b'{"choices": [ {"message": ')
+                if body.get("stream"):
+                    return self._stream(reply, body.get("model", "test"))
                 payload = {
                     "id": "chatcmpl-test",
                     "object": "chat.completion",
@@ -61,6 +63,30 @@ class ScriptedLLM:
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
                 self._send(200, json.dumps(payload).encode())
+
+            def _stream(self, reply: str, model: str) -> None:
+                """Server-sent events, a few characters a chunk, as OpenAI streams."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = [reply[i : i + 7] for i in range(0, len(reply), 7)]
+                for i, piece in enumerate([*pieces, None]):
+                    delta = {"content": piece} if piece is not None else {}
+                    chunk = {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": model,
+                        "choices": [
+                            {"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}
+                        ],
+                    }
+                    if i == 0:
+                        chunk["choices"][0]["delta"]["role"] = "assistant"
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
 
             def _send(self, status: int, data: bytes) -> None:
                 try:
