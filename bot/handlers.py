@@ -12,7 +12,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from bot.access import APPROVED, BLOCKED, Access
 from rag.assistant import Assistant
 from rag.errors import NotFoundError, TroLyXaError
 from rag.load import SUPPORTED
-from rag.models import DocumentInfo
+from rag.models import Answer, DocumentInfo
 from rag.parse import commune_key
 
 log = logging.getLogger(__name__)
@@ -109,14 +109,14 @@ async def best_effort(call: Awaitable[object], what: str) -> None:
         log.warning("%s failed: %s", what, exc)
 
 
-async def edit_or_send(status: Message, text: str) -> Message:
+async def edit_or_send(status: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     """Edit a progress message; where editing is refused, send the text as a new message."""
     try:
-        edited = await status.edit_text(text)
+        edited = await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return edited if isinstance(edited, Message) else status
     except TelegramError as exc:
         log.warning("edit failed, sending instead: %s", exc)
-        return await status.reply_text(text)
+        return await status.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,15 +205,15 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await best_effort(context.bot.send_chat_action(message.chat_id, ChatAction.TYPING), "typing action")
     user = st.access.user(user_id)
+    arguments = (
+        text,
+        user.default_commune if user else None,
+        st.access.allowed(user_id),
+        st.access.is_admin(user_id),  # documents marked MẬT are searched for admins only
+        f"tg:{message.chat_id}:{user_id}",  # follow-ups refer to this user's last question here
+    )
     try:
-        answer = await asyncio.to_thread(
-            st.assistant.ask,
-            text,
-            user.default_commune if user else None,
-            st.access.allowed(user_id),
-            st.access.is_admin(user_id),  # documents marked MẬT are searched for admins only
-            f"tg:{message.chat_id}:{user_id}",  # follow-ups refer to this user's last question here
-        )
+        answer, growing = await stream_answer(message, st.assistant.ask_stream, arguments)
     except TroLyXaError as exc:
         await reply(update, render.escape(str(exc)))
         return
@@ -230,7 +230,54 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             InlineKeyboardButton("👎", callback_data=f"fb:{answer_id}:-1"),
         ]
     )
-    await reply(update, render.answer_html(answer, docs), InlineKeyboardMarkup(rows))
+    markup = InlineKeyboardMarkup(rows)
+    html = render.answer_html(answer, docs)
+    if growing is None:
+        await reply(update, html, markup)
+        return
+    first, *rest = render.split_message(html)  # the streamed message becomes the first piece
+    await edit_or_send(growing, first, markup)
+    for piece in rest:
+        await message.reply_text(piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+
+EDIT_INTERVAL = 1.0  # seconds between edits of a growing answer (Telegram's flood limits)
+
+
+async def stream_answer(
+    message: Message, ask_stream: Callable[..., Iterator[str | Answer]], arguments: tuple[object, ...]
+) -> tuple[Answer, Message | None]:
+    """Run the engine in a worker thread; while a chat model writes, grow one message by
+    editing it at most once a second. Returns the answer and that message, if any."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | Answer | BaseException] = asyncio.Queue()
+
+    def work() -> None:
+        try:
+            for item in ask_stream(*arguments):
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+        except BaseException as exc:  # handed to the event loop, raised there
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+
+    worker = asyncio.create_task(asyncio.to_thread(work))
+    growing: Message | None = None
+    last_edit = 0.0
+    while True:
+        item = await queue.get()
+        if isinstance(item, BaseException):
+            await worker
+            raise item
+        if isinstance(item, Answer):
+            await worker
+            return item, growing
+        if time.monotonic() - last_edit < EDIT_INTERVAL:
+            continue
+        last_edit = time.monotonic()
+        text = render.escape(item) + " …"
+        if growing is None:
+            growing = await message.reply_text(text, parse_mode=ParseMode.HTML)
+        else:
+            growing = await edit_or_send(growing, text)
 
 
 async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -341,7 +388,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         path = Path(folder) / name
         telegram_file = await message.document.get_file()
         await telegram_file.download_to_drive(path)
-        status = await edit_or_send(status, f"Đang phân tích và lập chỉ mục «{name}»…")
+        status = await edit_or_send(status, f"Đang phân tích và lập chỉ mục «{render.escape(name)}»…")
         report = await asyncio.to_thread(st.assistant.ingest, [path])
     verdict = (
         "đã thêm mới"
@@ -355,7 +402,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = f"«{name}»: {verdict}."
     if report.failed:
         text += "\n" + "\n".join(reason for _, reason in report.failed)
-    await edit_or_send(status, text)
+    await edit_or_send(status, render.escape(text))
 
 
 def safe_name(name: str) -> str:

@@ -307,6 +307,7 @@ class Emulator:
                     sent = next(s for s in self.sent if s.message_id == int(p["message_id"]))
                     sent.edits.append(text)
                     sent.text = text
+                    sent.reply_markup = p.get("reply_markup") or sent.reply_markup
                 self.lock.notify_all()
                 return ok(self._bot_message(sent.chat_id, text) | {"message_id": sent.message_id})
         if method == "sendChatAction":

@@ -4,8 +4,10 @@ against the Bot API emulator in `tests/telegram_emulator.py`."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,13 +37,22 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder) -> Iterator[Running]:
-    import shutil
+    with run_bot(tmp_path_factory, corpus_dir, embedder) as state:
+        yield state
 
+
+@contextmanager
+def run_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, **extra: object) -> Iterator[Running]:
+    """The bot over a copy of the ingested corpus, polling the emulator from its own thread."""
     data = tmp_path_factory.mktemp("bot") / "data"
     shutil.copytree(corpus_dir, data)
     with Emulator() as emulator:
         settings = Settings(
-            data_dir=data, admins=str(ADMIN), telegram_token=emulator.token, telegram_api_base_url=emulator.base_url
+            data_dir=data,
+            admins=str(ADMIN),
+            telegram_token=emulator.token,
+            telegram_api_base_url=emulator.base_url,
+            **extra,
         )
         assistant = Assistant(settings, embedder=embedder)
         state = Running(emulator, assistant)
