@@ -291,6 +291,4 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Passage]
                 mention.passage_id,
             )
         )
-    if len(card.mentions) > MAX_SENTENCES:
-        parts.append(f"(Văn bản này được nhắc {len(card.mentions)} lần trong các tài liệu.)")
     return Answer(question, "\n".join(parts), False, citations=citations, passages=passages)

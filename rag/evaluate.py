@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.assistant import Assistant
+from rag.models import Answer
 from rag.text import fold
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
@@ -65,6 +66,8 @@ def run_evaluation(
     failures: list[dict[str, Any]] = []
     latencies: list[float] = []
     quotes_ok = quotes_total = 0
+    answers_cited = answers_valid = 0
+    facts_total = facts_unsupported = 0
     abstained_unanswerable = abstained_total = unanswerable = 0
     for q in questions:
         started = time.perf_counter()
@@ -73,6 +76,12 @@ def run_evaluation(
         for c in answer.citations:
             quotes_total += 1
             quotes_ok += int(bool(c.quote) and c.quote in c.text)
+        if not answer.abstained:
+            valid, stated, unsupported = citation_check(answer)
+            answers_cited += 1
+            answers_valid += int(valid)
+            facts_total += stated
+            facts_unsupported += unsupported
         if answer.abstained:
             abstained_total += 1
         if not q.answerable:
@@ -114,6 +123,9 @@ def run_evaluation(
         "mrr@10": _mean(rows, "rr"),
         "answer_accuracy": _mean(rows, "acc"),
         "quote_validity": quotes_ok / quotes_total if quotes_total else 1.0,
+        "citation_validity": answers_valid / answers_cited if answers_cited else 1.0,
+        "unsupported_number_rate": facts_unsupported / facts_total if facts_total else 0.0,
+        "mode": "generative" if assistant.generator is not None else "extractive",
         "abstention_precision": abstained_unanswerable / abstained_total if abstained_total else 1.0,
         "abstention_recall": abstained_unanswerable / unanswerable if unanswerable else 1.0,
         "latency_p50_ms": _percentile(latencies, 50) * 1000,
@@ -128,6 +140,22 @@ def run_evaluation(
         report["langchain_baseline"] = langchain_baseline(assistant, [q for q in questions if q.answerable])
     report["table"] = _table(report)
     return report
+
+
+def citation_check(answer: Answer) -> tuple[bool, int, int]:
+    """(every [n] of the answer has its citation and every quote is verbatim; numbers, dates and
+    document numbers the answer states; how many of them no cited passage holds)."""
+    from rag.generate import source_facts, stated_facts
+
+    markers = {int(n) for n in re.findall(r"\[(\d{1,2})\]", answer.answer)}
+    numbers = {c.n for c in answer.citations}
+    valid = markers <= numbers and all(c.quote in c.text for c in answer.citations)
+    support: set[str] = set()
+    for c in answer.citations:  # a passage with its title and headings (a task list names its period)
+        support |= source_facts(f"{c.title}\n{c.section_path}\n{c.text}")
+    stated = stated_facts(re.sub(r"\[\d{1,2}\]", "", answer.answer))
+    unsupported = [f for f in stated if f not in support and f.replace(".", "") not in support]
+    return valid, len(stated), len(unsupported)
 
 
 def langchain_baseline(assistant: Assistant, questions: list[Question]) -> dict[str, float]:
@@ -185,7 +213,7 @@ def _percentile(values: list[float], pct: float) -> float:
 def _table(report: dict[str, Any]) -> str:
     s = report["trolyxa"]
     lines = [
-        f"Questions: {s['questions']}",
+        f"Questions: {s['questions']} (answers: {s['mode']})",
         "",
         f"{'metric':<24}{'Trợ lý Xã':>12}{'LangChain recipe':>20}",
     ]
@@ -194,7 +222,14 @@ def _table(report: dict[str, Any]) -> str:
     for ours, theirs in pairs:
         other = f"{base[theirs]:.3f} ({theirs})" if theirs in base else "-"
         lines.append(f"{ours:<24}{s[ours]:>12.3f}{other:>20}")
-    for metric in ("answer_accuracy", "quote_validity", "abstention_precision", "abstention_recall"):
+    for metric in (
+        "answer_accuracy",
+        "quote_validity",
+        "citation_validity",
+        "unsupported_number_rate",
+        "abstention_precision",
+        "abstention_recall",
+    ):
         lines.append(f"{metric:<24}{s[metric]:>12.3f}{'-':>20}")
     lines.append(f"{'latency p50 / p95 (ms)':<24}{s['latency_p50_ms']:>6.0f} / {s['latency_p95_ms']:.0f}")
     lines.append("")

@@ -73,20 +73,20 @@ def build_messages(question: str, hits: list[Hit]) -> list[tuple[str, str]]:
     return [("system", SYSTEM_PROMPT), ("human", user)]
 
 
-def _facts(text: str) -> set[str]:
+def stated_facts(text: str) -> set[str]:
     """Numbers, dates and document numbers a sentence states, normalised."""
     codes = {fold(doc_number(*m.groups())) for m in DOC_NUMBER_RE.finditer(text)}
     stripped = DOC_NUMBER_RE.sub(" ", text)
     return codes | {n.rstrip(".,") for n in _NUMBER_RE.findall(stripped)}
 
 
-def _source_facts(text: str) -> set[str]:
-    facts = _facts(text)
-    # "23/7/2025" also supports "23/7" and "2025"; "1.173" supports "1173".
-    for fact in list(facts):
-        facts.update(part for part in fact.split("/") if part)
-        facts.add(fact.replace(".", ""))
-    return facts
+def source_facts(text: str) -> set[str]:
+    """What a passage can support: its facts, and "23/7/2025" also "23/7" and "2025", "1.173" "1173"."""
+    found = stated_facts(text)
+    for fact in list(found):
+        found.update(part for part in fact.split("/") if part)
+        found.add(fact.replace(".", ""))
+    return found
 
 
 def verify(reply: str, hits: list[Hit]) -> Verified | None:
@@ -105,8 +105,8 @@ def verify(reply: str, hits: list[Hit]) -> Verified | None:
             continue
         support: set[str] = set()
         for n in cited:
-            support |= _source_facts(hits[n - 1].row.text)
-        if not all(fact in support or fact.replace(".", "") in support for fact in _facts(claim)):
+            support |= source_facts(hits[n - 1].row.text)
+        if not all(fact in support or fact.replace(".", "") in support for fact in stated_facts(claim)):
             dropped += 1
             continue
         kept.append(sentence)

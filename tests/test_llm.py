@@ -109,3 +109,13 @@ def test_the_model_rewrites_follow_ups(generative: Assistant, llm: ScriptedLLM) 
     assert answer.note and "Hội Nông dân xã Kè Sắt được giao nhiệm vụ gì trong năm 2026?" in answer.note
     rewrite = llm.requests[-1]["messages"]
     assert "Câu hỏi trước: Hội Phụ nữ xã Kè Sắt" in rewrite[1]["content"]
+
+
+def test_eval_in_generative_mode_reports_citations_and_numbers(generative: Assistant, llm: ScriptedLLM) -> None:
+    from rag.evaluate import run_evaluation
+
+    llm.reply = GOOD + " Đảng bộ có 2.000 đảng viên [2]."  # right for one question, wrong for all others
+    scores = run_evaluation(generative, baseline=False)["trolyxa"]
+    assert scores["mode"] == "generative"
+    assert scores["citation_validity"] == 1.0 and scores["unsupported_number_rate"] == 0.0
+    assert scores["answer_accuracy"] >= 0.85  # failed replies fall back to the extractive answers
