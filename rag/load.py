@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import LoadError
+from rag.legacy import detect, to_unicode
+
+log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 # A .docx is a zip; refuse ones that inflate far beyond any real report (zip bombs).
@@ -18,6 +22,7 @@ class LoadedFile:
     name: str
     text: str
     data: bytes
+    legacy: str | None = None  # "TCVN3" or "VNI" when the text was converted
 
 
 def load(path: Path, max_bytes: int) -> LoadedFile:
@@ -42,12 +47,14 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
         )
     data = path.read_bytes()
     reader = {".txt": _text, ".md": _text, ".docx": _docx, ".pdf": _pdf}[suffix]
-    text = reader(name, data)
+    text, legacy = to_unicode(reader(name, data))  # TCVN3 / VNI mojibake becomes Unicode
+    if legacy:
+        log.info("%s: converted from %s to Unicode", name, legacy)
     if not text.strip():
         raise LoadError(
             name, "không tìm thấy chữ trong tệp (có thể là bản quét chưa nhận dạng chữ). Hãy gửi bản có lớp chữ."
         )
-    return LoadedFile(name=name, text=text, data=data)
+    return LoadedFile(name=name, text=text, data=data, legacy=legacy)
 
 
 def _text(name: str, data: bytes) -> str:
@@ -58,6 +65,10 @@ def _text(name: str, data: bytes) -> str:
             continue
         if "\x00" not in text:
             return text
+    # One byte a letter in a Vietnamese font encoding (TCVN3, VNI): converted by the caller.
+    latin = data.decode("latin-1")
+    if detect(latin) in {"tcvn3", "vni"}:
+        return latin
     # Windows-1258, the legacy Vietnamese code page, writes tone marks as combining characters.
     try:
         text = data.decode("cp1258")

@@ -191,3 +191,31 @@ def test_zip_bomb_disguised_as_docx_is_refused(fresh: Assistant, tmp_path: Path)
     assert bomb.stat().st_size < 2 * 1024 * 1024  # small on disk
     [(name, reason)] = fresh.ingest([bomb]).failed
     assert name == "bao-cao.docx" and "giải nén ra quá lớn" in reason
+
+
+TCVN3 = (
+    "§¶ng bé x· Kª S¾t\n\nII. NhiÖm vô träng t©m th¸ng 12/2025\n\n1. Héi N«ng d©n\n\n- VËn ®éng 25 hé trång c©y ¨n qu¶."
+)
+VNI = (
+    "Ñaûng boä xaõ Keâ Saét\n\nII. Nhieäm vuï troïng taâm thaùng 12/2025\n\n1. Hoäi Noâng daân\n\n"
+    "- Vaän ñoäng 25 hoä troàng caây aên quaû."
+)
+
+
+def test_tcvn3_and_vni_mojibake_is_converted_not_indexed(fresh: Assistant, tmp_path: Path) -> None:
+    from rag.legacy import detect, tcvn3_to_unicode, vni_to_unicode
+
+    expected = "Vận động 25 hộ trồng cây ăn quả."
+    assert tcvn3_to_unicode(TCVN3).endswith(expected) and vni_to_unicode(VNI).endswith(expected)
+    assert [detect(t) for t in (TCVN3, VNI, "Café crème à la française, naïve", "5 µm")] == [
+        "tcvn3",
+        "vni",
+        "unicode",
+        "unicode",
+    ]
+    (tmp_path / "tcvn3.txt").write_bytes(TCVN3.encode("latin-1"))  # typed with .VnTime fonts
+    make_docx(tmp_path / "vni.docx", VNI.split("\n\n"))  # typed with VNI fonts
+    report = fresh.ingest([tmp_path / "tcvn3.txt", tmp_path / "vni.docx"])
+    assert sorted(report.added) == ["tcvn3.txt", "vni.docx"], report.failed
+    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
+    assert expected.removesuffix(".") in answer.answer and "¶" not in answer.answer
