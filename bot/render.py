@@ -41,7 +41,8 @@ def _sources(citations: list[Citation], docs: dict[str, DocumentInfo]) -> list[s
         seen.add(c.n)
         reference = official_reference(docs.get(c.document_id), c.title, c.section)
         commune = f" (xã {c.commune})" if c.commune else ""
-        lines.append(f"[{c.n}] {escape(reference)}{escape(commune)}")
+        scan = " — bản quét, chữ nhận dạng tự động" if c.ocr else ""
+        lines.append(f"[{c.n}] {escape(reference)}{escape(commune)}{scan}")
     return lines
 
 

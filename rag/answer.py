@@ -215,6 +215,7 @@ def _render(query: Query, hits: list[Hit], chosen: list[_Sentence], passages: li
                 quote,
                 hit.row.text,
                 hit.row.id,
+                hit.row.ocr,
             )
         )
         parts.append(f"{quote} [{n}]")
@@ -264,6 +265,7 @@ def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[
                 task.quote,
                 task.passage_text,
                 task.passage_id,
+                task.ocr,
             )
         )
     return Answer(question, "\n".join(lines), False, citations=citations, passages=passages)
@@ -289,6 +291,7 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Passage]
                 mention.quote,
                 mention.passage_text,
                 mention.passage_id,
+                mention.ocr,
             )
         )
     return Answer(question, "\n".join(parts), False, citations=citations, passages=passages)

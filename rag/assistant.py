@@ -127,6 +127,7 @@ class Assistant:
                 commune_key=key,
                 period=meta.period,
                 classification=meta.classification,
+                ocr=loaded.ocr,
                 recipients=meta.recipients,
                 text=text,
                 embed_model=self.embedder.name,
@@ -340,6 +341,7 @@ class Assistant:
                             context,
                             named,
                             doc.classification is not None,
+                            doc.ocr,
                         )
                     )
         return PassageIndex(rows, generation)

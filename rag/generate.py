@@ -123,6 +123,7 @@ def verify(reply: str, hits: list[Hit]) -> Verified | None:
                     _closest_sentence(row.text, claim),
                     row.text,
                     row.id,
+                    row.ocr,
                 )
             )
     if not kept:

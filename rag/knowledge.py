@@ -87,6 +87,7 @@ def tasks(
                 _quote_in(passage, task.start, task.end, task.text),
                 passage.id,
                 passage.text,
+                doc.ocr,
             )
         )
     return canonical, out
@@ -120,6 +121,7 @@ def directive(session: Session, code: str) -> DirectiveCard | None:
                 _sentence_around(passage, mention.start, mention.end),
                 passage.id,
                 passage.text,
+                doc.ocr,
             )
         )
     first = mentions[0]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ class LoadedFile:
     text: str
     data: bytes
     legacy: str | None = None  # "TCVN3" or "VNI" when the text was converted
+    ocr: bool = False  # some pages had no text layer and were read by OCR
 
 
 def load(path: Path, max_bytes: int) -> LoadedFile:
@@ -46,15 +50,19 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
             "Hãy tách tài liệu thành các tệp nhỏ hơn.",
         )
     data = path.read_bytes()
-    reader = {".txt": _text, ".md": _text, ".docx": _docx, ".pdf": _pdf}[suffix]
-    text, legacy = to_unicode(reader(name, data))  # TCVN3 / VNI mojibake becomes Unicode
+    ocr = False
+    if suffix == ".pdf":
+        raw, ocr = _pdf(name, data)
+    else:
+        raw = {".txt": _text, ".md": _text, ".docx": _docx}[suffix](name, data)
+    text, legacy = to_unicode(raw)  # TCVN3 / VNI mojibake becomes Unicode
     if legacy:
         log.info("%s: converted from %s to Unicode", name, legacy)
     if not text.strip():
         raise LoadError(
             name, "không tìm thấy chữ trong tệp (có thể là bản quét chưa nhận dạng chữ). Hãy gửi bản có lớp chữ."
         )
-    return LoadedFile(name=name, text=text, data=data, legacy=legacy)
+    return LoadedFile(name=name, text=text, data=data, legacy=legacy, ocr=ocr)
 
 
 def _text(name: str, data: bytes) -> str:
@@ -120,7 +128,9 @@ def _table_rows(table: object) -> list[str]:
     return rows
 
 
-def _pdf(name: str, data: bytes) -> str:
+def _pdf(name: str, data: bytes) -> tuple[str, bool]:
+    """(text, whether OCR read any page). Pages without a text layer are scans: OCR'd with
+    Tesseract's Vietnamese model when it is installed."""
     import io
 
     from pypdf import PdfReader
@@ -141,4 +151,42 @@ def _pdf(name: str, data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(name, "tệp PDF bị hỏng hoặc không phải PDF. Hãy xuất lại PDF từ tài liệu gốc.") from exc
-    return "\n\n".join(pages)
+    scanned = [i for i, text in enumerate(pages) if len(text.strip()) < MIN_TEXT_LAYER]
+    if not scanned:
+        return "\n\n".join(pages), False
+    if shutil.which("tesseract") is None:
+        if len(scanned) == len(pages):
+            raise LoadError(
+                name,
+                "đây là bản quét (ảnh), máy chủ chưa cài phần mềm nhận dạng chữ. Hãy cài tesseract-ocr và "
+                "tesseract-ocr-vie, hoặc gửi bản có lớp chữ.",
+            )
+        return "\n\n".join(pages), False
+    for i, text in zip(scanned, _ocr(data, scanned), strict=True):
+        pages[i] = text
+    return "\n\n".join(pages), True
+
+
+MIN_TEXT_LAYER = 20  # characters below which a page counts as a scan
+OCR_DPI = 300
+
+
+def _ocr(data: bytes, page_numbers: list[int]) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    out: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for number in page_numbers:
+            image = document[number].render(scale=OCR_DPI / 72).to_pil()
+            path = Path(folder) / f"page-{number}.png"
+            image.save(path)
+            result = subprocess.run(
+                ["tesseract", str(path), "stdout", "-l", "vie"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            out.append(result.stdout if result.returncode == 0 else "")
+    return out

@@ -51,6 +51,7 @@ class Citation:
     quote: str  # a verbatim substring of `text`
     text: str  # the full passage
     passage_id: str
+    ocr: bool = False  # the passage was read from a scan by OCR
 
 
 @dataclass
@@ -116,6 +117,7 @@ class TaskView:
     quote: str  # verbatim in `passage_text`
     passage_id: str
     passage_text: str
+    ocr: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,6 +134,7 @@ class MentionView:
     quote: str
     passage_id: str
     passage_text: str
+    ocr: bool = False
 
 
 @dataclass(frozen=True)

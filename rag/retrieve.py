@@ -43,6 +43,7 @@ class PassageRow:
     context_terms: frozenset[str]  # terms of the title and heading path
     units: frozenset[str]  # canonical units named in the passage or its headings
     classified: bool = False  # the document is marked MẬT / TỐI MẬT
+    ocr: bool = False  # read from a scan: quotes may carry recognition errors
 
     @cached_property
     def folded_text(self) -> str:

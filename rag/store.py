@@ -42,6 +42,7 @@ class Document(Base):
     commune_key: Mapped[str] = mapped_column(String(128), default="", index=True)
     period: Mapped[str | None] = mapped_column(String(64))
     classification: Mapped[str | None] = mapped_column(String(16))
+    ocr: Mapped[bool] = mapped_column(default=False)  # text read from scanned pages
     recipients: Mapped[list[str]] = mapped_column(default=list)
     text: Mapped[str] = mapped_column(Text)
     embed_model: Mapped[str] = mapped_column(String(256))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -219,3 +220,26 @@ def test_tcvn3_and_vni_mojibake_is_converted_not_indexed(fresh: Assistant, tmp_p
     assert sorted(report.added) == ["tcvn3.txt", "vni.docx"], report.failed
     answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
     assert expected.removesuffix(".") in answer.answer and "¶" not in answer.answer
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed (.ci/run installs it)")
+def test_scanned_pdf_is_read_by_ocr_and_cited_as_a_scan(fresh: Assistant, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    lines = [
+        "THÔNG BÁO",
+        "I. Nhiệm vụ trọng tâm tháng 12/2025",
+        "1. Hội Nông dân",
+        "- Vận động nông dân trồng rau an toàn.",
+    ]
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40)
+    page = Image.new("RGB", (1654, 2339), "white")  # A4 at 200 dpi, an image and nothing else
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((120, 150 + 90 * i), line, font=font, fill="black")
+    scan = tmp_path / "ban-quet.pdf"
+    page.save(scan, "PDF", resolution=200)
+    assert fresh.ingest([scan]).added == ["ban-quet.pdf"]
+    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
+    assert "trồng rau an toàn" in answer.answer
+    assert all(c.ocr for c in answer.citations)

@@ -175,7 +175,8 @@ def render_answer(answer: Answer) -> str:
             seen.add(c.n)
             where = f", {cite_section(c.section)}" if c.section else ""
             commune = f" (xã {c.commune})" if c.commune else ""
-            lines.append(f"[{c.n}] {c.title}{commune}{where}")
+            scan = " — bản quét, chữ nhận dạng tự động" if c.ocr else ""
+            lines.append(f"[{c.n}] {c.title}{commune}{where}{scan}")
     if answer.note:
         lines.append(f"({answer.note})")
     return "\n".join(lines)
