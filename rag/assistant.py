@@ -51,13 +51,17 @@ class Assistant:
         self.engine = store.make_engine(self.settings.sql_url)
         self.sessions = store.make_sessions(self.engine)
         self.embedder = embedder or make_embedder(self.settings.embeddings)
-        self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
-        self.units = self._load_units()
+        # Processes starting together on one data directory create the schema, the collection
+        # and the unit registry one at a time.
+        with self._writer_lock():
+            store.create_schema(self.engine)
+            self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
+            self.units = self._load_units()
+            self.repair()
         self.retriever = Retriever(self.embedder, self.vectors)
         self.generator = Generator(self.settings) if self.settings.llm_base_url else None
         self._index: PassageIndex | None = None
         self._index_lock = threading.Lock()
-        self.repair()
 
     # ------------------------------------------------------------------ ingest
 

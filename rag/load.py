@@ -15,7 +15,7 @@ from rag.legacy import detect, to_unicode
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".doc")
 # A .docx is a zip; refuse ones that inflate far beyond any real report (zip bombs).
 _MAX_DOCX_INFLATED = 200 * 1024 * 1024
 
@@ -53,6 +53,8 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
     ocr = False
     if suffix == ".pdf":
         raw, ocr = _pdf(name, data)
+    elif suffix == ".doc":
+        raw = _docx(name, _doc_to_docx(name, data))
     else:
         raw = {".txt": _text, ".md": _text, ".docx": _docx}[suffix](name, data)
     text, legacy = to_unicode(raw)  # TCVN3 / VNI mojibake becomes Unicode
@@ -85,6 +87,30 @@ def _text(name: str, data: bytes) -> str:
     if text and any(mark in text for mark in "\u0300\u0301\u0303\u0309\u0323ơưăđĐ"):
         return text
     raise LoadError(name, "tệp văn bản không ở mã UTF-8. Hãy lưu lại tệp với mã UTF-8 (Unicode).")
+
+
+def _doc_to_docx(name: str, data: bytes) -> bytes:
+    """Old Word files (.doc) through LibreOffice in headless mode, when it is installed."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        raise LoadError(
+            name,
+            "tệp Word cũ (.doc) cần LibreOffice để đọc, máy chủ chưa cài. Hãy mở tệp bằng Word và "
+            "«Lưu thành» .docx rồi gửi lại.",
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "input.doc"
+        source.write_bytes(data)
+        subprocess.run(
+            [office, "--headless", "--convert-to", "docx", "--outdir", folder, str(source)],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        converted = Path(folder) / "input.docx"
+        if not converted.is_file():
+            raise LoadError(name, "không chuyển được tệp .doc sang .docx. Hãy lưu lại bằng Word thành .docx.")
+        return converted.read_bytes()
 
 
 def _docx(name: str, data: bytes) -> str:

@@ -172,8 +172,12 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-    Base.metadata.create_all(engine)
     return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables (callers serialise this across processes)."""
+    Base.metadata.create_all(engine)
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -243,3 +243,19 @@ def test_scanned_pdf_is_read_by_ocr_and_cited_as_a_scan(fresh: Assistant, tmp_pa
     answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
     assert "trồng rau an toàn" in answer.answer
     assert all(c.ocr for c in answer.citations)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is not None, reason="LibreOffice installed: .doc files are converted")
+def test_old_word_files_get_a_clear_message_without_libreoffice(fresh: Assistant, tmp_path: Path) -> None:
+    old = tmp_path / "bao-cao-cu.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)  # an OLE2 header, as Word 97-2003 writes
+    [(name, reason)] = fresh.ingest([old]).failed
+    assert name == "bao-cao-cu.doc" and "LibreOffice" in reason and ".docx" in reason
+
+
+def test_a_200_mb_file_is_refused_before_it_is_read(fresh: Assistant, tmp_path: Path) -> None:
+    huge = tmp_path / "khong-lo.pdf"
+    with huge.open("wb") as handle:  # sparse: 200 MB on paper, nothing on disk
+        handle.truncate(200 * 1024 * 1024)
+    [(name, reason)] = fresh.ingest([huge]).failed
+    assert name == "khong-lo.pdf" and "quá lớn (210 MB, giới hạn 52 MB)" in reason

@@ -89,3 +89,72 @@ def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
     assistant.doctor(repair=True)
     assert assistant.doctor(repair=False)["problems"] == []
     assert assistant.vectors.document_ids() == {d.id for d in assistant.documents()}
+
+
+def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
+    files = [
+        CORPUS / "phu-trung_2025-09-04_tin-giao-ban-quy-III.txt",
+        CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt",
+    ]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "trolyxa.cli", "ingest", str(f)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assistant = Assistant(Settings(data_dir=data), embedder=embedder)
+    assert len(assistant.documents()) == 2 and assistant.doctor()["problems"] == []
+
+
+def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    secrets = {"TELEGRAM_BOT_TOKEN": "123456:SECRET-TOKEN-abc", "TROLYXA_LLM_API_KEY": "sk-secret-key-xyz"}
+    env = {
+        **os.environ,
+        "TROLYXA_DATA_DIR": str(data),
+        **secrets,
+        "TROLYXA_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "TROLYXA_LLM_TIMEOUT": "1",
+        "TROLYXA_LLM_RETRIES": "0",
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trolyxa.cli",
+            "-v",
+            "ingest",
+            str(CORPUS / "phu-trung_2025-09-04_tin-giao-ban-quy-III.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    asked = subprocess.run(
+        [sys.executable, "-m", "trolyxa.cli", "-v", "ask", "Hội nghị giao ban quý III ngày nào?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert asked.returncode == 0, asked.stderr
+    logged = (data / "trolyxa.log").read_text(encoding="utf-8") + asked.stderr + asked.stdout
+    assert "LLM unavailable" in logged  # the endpoint was down: logged, answered extractively
+    for value in secrets.values():
+        assert value not in logged
+    from rag.config import Settings as S
+
+    assert "SECRET" not in repr(
+        S(telegram_token=secrets["TELEGRAM_BOT_TOKEN"], llm_api_key=secrets["TROLYXA_LLM_API_KEY"])
+    )
