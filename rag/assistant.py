@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from rag.extract import directive_key, discover_units, extract
 from rag.followup import follow_up_subject, resolve
 from rag.generate import Generator
 from rag.lexical import terms
-from rag.load import SUPPORTED, load
+from rag.load import SUPPORTED, LoadedFile, load
 from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
 from rag.parse import apply_override, commune_key, parse
 from rag.retrieve import Hit, PassageIndex, PassageRow, Retriever, index_text
@@ -35,6 +36,19 @@ from rag.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 TURNS_KEPT = 5  # per conversation, for follow-up questions
+EXPORTED_METADATA = (
+    "title",
+    "doc_type",
+    "number",
+    "date",
+    "issuer",
+    "signer",
+    "signer_role",
+    "commune",
+    "period",
+    "classification",
+    "recipients",
+)
 
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
 
@@ -88,11 +102,18 @@ class Assistant:
 
     def _ingest_one(self, path: Path) -> str:
         loaded = load(path, self.settings.max_file_bytes)
+        overrides = path.with_name(path.name + ".meta.json")
+        return self._ingest_loaded(
+            loaded, json.loads(overrides.read_text(encoding="utf-8")) if overrides.is_file() else {}
+        )
+
+    def _ingest_loaded(self, loaded: LoadedFile, overrides: dict[str, Any]) -> str:
         text = clean(loaded.text)
         if not text.strip():
-            raise LoadError(path.name, "tệp không có nội dung chữ.")
+            raise LoadError(loaded.name, "tệp không có nội dung chữ.")
         doc_id = document_id(text)
-        source = path.name
+        source = loaded.name
+        path = Path(loaded.name)
         with self.sessions() as session:
             if session.scalars(
                 select(store.Document).where(store.Document.id == doc_id, store.Document.status == store.READY)
@@ -102,7 +123,7 @@ class Assistant:
             prior_id = prior.id if prior else None
 
         parsed = parse(text, path.name)
-        parsed.metadata = meta = apply_override(parsed.metadata, path.with_name(path.name + ".meta.json"))
+        parsed.metadata = meta = apply_override(parsed.metadata, overrides)
         new_units = discover_units(parsed, self.units)
         for name in new_units:
             self.units.add(name)
@@ -349,6 +370,63 @@ class Assistant:
                         )
                     )
         return PassageIndex(rows, generation)
+
+    # ------------------------------------------------------------------ backup
+
+    def export(self, target: Path) -> int:
+        """Every searchable document, its metadata and its extracted knowledge, one JSON object a
+        line: enough to move or rebuild an installation with `import_from`."""
+        count = 0
+        with self.sessions() as session, target.open("w", encoding="utf-8") as out:
+            for doc in store.ready_documents(session):
+                record = {
+                    "file_name": doc.file_name,
+                    "text": doc.text,
+                    "ocr": doc.ocr,
+                    "metadata": {field: getattr(doc, field) for field in EXPORTED_METADATA},
+                    "tasks": [
+                        {"unit": t.unit, "text": t.text, "period": t.period, "deadline": t.deadline, "role": t.role}
+                        for t in doc.tasks
+                    ],
+                    "directives": [
+                        {
+                            "code": m.code,
+                            "kind": m.kind,
+                            "date": m.date,
+                            "issuing_body": m.issuing_body,
+                            "subject": m.subject,
+                        }
+                        for m in doc.mentions
+                    ],
+                    "figures": [
+                        {"value": f.value, "total": f.total, "unit": f.unit, "label": f.label, "period": f.period}
+                        for f in doc.figures
+                    ],
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        return count
+
+    def import_from(self, source: Path) -> IngestReport:
+        """Rebuild from an export: each document is ingested again from its text and metadata
+        (passages, vectors and knowledge are derived anew, with this installation's model)."""
+        report = IngestReport()
+        with self._writer_lock():
+            for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    loaded = LoadedFile(record["file_name"], record["text"], b"", ocr=bool(record.get("ocr")))
+                    outcome = self._ingest_loaded(loaded, record.get("metadata") or {})
+                except (ValueError, KeyError, TypeError) as exc:
+                    report.failed.append((f"dòng {number}", f"Dòng {number} của tệp sao lưu bị hỏng ({exc})."))
+                    continue
+                except TroLyXaError as exc:
+                    report.failed.append((record.get("file_name", f"dòng {number}"), str(exc)))
+                    continue
+                getattr(report, outcome).append(loaded.name)
+        return report
 
     # ------------------------------------------------------------------ knowledge
 

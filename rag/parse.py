@@ -7,10 +7,10 @@ signature) become metadata; the body becomes sections and paragraphs.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, doc_number, fold
 
@@ -449,12 +449,10 @@ def _infer_from_body(text: str, lines: list[_Line], body: list[_Line], meta: Met
         meta.title = Path(file_name).stem if file_name else "Tài liệu"
 
 
-def apply_override(meta: Metadata, override_path: Path) -> Metadata:
-    """Fields from `<file>.meta.json` beside the document win over inferred ones."""
-    if not override_path.is_file():
-        return meta
-    data = json.loads(override_path.read_text(encoding="utf-8"))
-    known = {key: value for key, value in data.items() if key in Metadata.__dataclass_fields__}
+def apply_override(meta: Metadata, overrides: dict[str, Any]) -> Metadata:
+    """Fields given by an operator (`<file>.meta.json` beside the document, or a backup) win
+    over inferred ones."""
+    known = {key: value for key, value in overrides.items() if key in Metadata.__dataclass_fields__}
     return replace(meta, **known)
 
 

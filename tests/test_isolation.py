@@ -158,3 +158,30 @@ def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
     assert "SECRET" not in repr(
         S(telegram_token=secrets["TELEGRAM_BOT_TOKEN"], llm_api_key=secrets["TROLYXA_LLM_API_KEY"])
     )
+
+
+def test_export_then_import_rebuilds_the_same_installation(corpus_copy: Path, tmp_path: Path, embedder) -> None:
+    from sqlalchemy import func, select
+
+    from rag import store
+
+    original = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    backup = tmp_path / "sao-luu.jsonl"
+    assert original.export(backup) == 5
+    with backup.open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    rebuilt = Assistant(Settings(data_dir=tmp_path / "moi"), embedder=embedder)
+    report = rebuilt.import_from(backup)
+    assert len(report.added) == 5 and [name for name, _ in report.failed] == ["dòng 6"]
+    assert {d.id for d in rebuilt.documents()} == {d.id for d in original.documents()}
+
+    def counts(assistant: Assistant) -> list[int]:
+        with assistant.sessions() as session:
+            return [
+                session.scalar(select(func.count()).select_from(t))
+                for t in (store.Passage, store.Task, store.DirectiveMention, store.Figure)
+            ]
+
+    assert counts(rebuilt) == counts(original)
+    question = "Ban Xây dựng Đảng tháng 10 phải làm gì?"
+    assert rebuilt.ask(question).answer == original.ask(question).answer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -64,9 +63,7 @@ def test_recipients_and_signature_are_metadata_not_content() -> None:
 
 
 def test_override_file_wins(tmp_path: Path) -> None:
-    override = tmp_path / "x.txt.meta.json"
-    override.write_text(json.dumps({"number": "15-TB/ĐU", "commune": "Xuân Hưng mới"}), encoding="utf-8")
-    meta = apply_override(parsed("xuan-hung").metadata, override)
+    meta = apply_override(parsed("xuan-hung").metadata, {"number": "15-TB/ĐU", "commune": "Xuân Hưng mới", "x": 1})
     assert meta.number == "15-TB/ĐU" and meta.commune == "Xuân Hưng mới"
 
 

@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     p = command("doctor", _doctor, "check that SQL and Chroma agree; --repair fixes what it finds")
     p.add_argument("--repair", action="store_true")
     command("bot", _bot, "run the Telegram bot (TELEGRAM_BOT_TOKEN)")
+    p = command("export", _export, "back up documents and their knowledge to a JSON-lines file")
+    p.add_argument("file", type=Path)
+    p = command("import", _import, "rebuild from a backup made by export")
+    p.add_argument("file", type=Path)
     p = command("chat", _chat, "interactive console conversation")
     p.add_argument("--commune")
     p = command("tasks", _tasks, "tasks of a unit (any alias, with or without diacritics)")
@@ -236,6 +240,25 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     if not report["problems"]:
         print("Kho dữ liệu nhất quán.")
     return 1 if report["problems"] and not args.repair else 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    count = _assistant(settings).export(args.file)
+    print(f"Đã sao lưu {count} tài liệu vào {args.file}.")
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.is_file():
+        raise TroLyXaError(f"Không tìm thấy tệp sao lưu «{args.file}».")
+    report = _assistant(settings).import_from(args.file)
+    for _name, reason in report.failed:
+        print(f"Lỗi: {reason}")
+    print(
+        f"Khôi phục: thêm mới {len(report.added)}, không đổi {len(report.unchanged)}, "
+        f"thay thế {len(report.replaced)}, lỗi {len(report.failed)}."
+    )
+    return 1 if report.failed and not (report.added or report.unchanged or report.replaced) else 0
 
 
 def _bot(args: argparse.Namespace, settings: Settings) -> int:
