@@ -21,6 +21,7 @@ from rag.config import Settings
 from tests.telegram_emulator import Emulator
 
 ADMIN = 1001
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Running:
@@ -242,3 +243,31 @@ def test_a_failure_is_reported_and_the_bot_keeps_working(running: Running, monke
     monkeypatch.undo()
     [answer] = running.ask_and_wait(ADMIN, "/vanban 50-CT/TW")
     assert "Chỉ thị số 50-CT/TW" in answer.text
+
+
+def test_non_admins_cannot_approve_or_delete(running: Running) -> None:
+    member = 7007
+    running.ask_and_wait(ADMIN, f"/duyet {member}")
+    running.emulator.wait_for_messages(member, 1)
+    [refused] = running.ask_and_wait(member, "/duyet 8008 tatca")
+    assert refused.text == ADMIN_ONLY
+    [also_refused] = running.ask_and_wait(member, "/chan 1001")
+    assert also_refused.text == ADMIN_ONLY
+
+
+def test_the_bot_keeps_answering_while_an_upload_is_ingested(running: Running) -> None:
+    reader = 9009
+    running.ask_and_wait(ADMIN, f"/duyet {reader}")
+    running.emulator.wait_for_messages(reader, 1)
+    long_report = (
+        (ROOT / "corpus" / "ke-sat_2025_bao-cao-tong-ket-nam-2025.txt")
+        .read_bytes()
+        .replace("Kè Sắt".encode(), "Tân Phong".encode())
+    )
+    before_admin = len(running.emulator.messages_to(ADMIN))
+    running.emulator.send_document(ADMIN, "tan-phong.txt", long_report)  # about 60 passages to embed
+    [status] = running.emulator.wait_for_messages(ADMIN, before_admin + 1)[before_admin:]
+    [answer] = running.ask_and_wait(reader, "Chỉ thị 51-CT/TW nói gì?")
+    assert "đổi thẻ đảng viên" in answer.text
+    assert "đã thêm mới" not in status.text  # answered while the upload was still being indexed
+    running.emulator.wait(lambda: "đã thêm mới" in status.text, timeout=120)
