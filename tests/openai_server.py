@@ -4,35 +4,27 @@ of the generative path: a real HTTP conversation with LangChain's ChatOpenAI."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.loopback import LoopbackServer
 
-class ScriptedLLM:
+
+class ScriptedLLM(LoopbackServer):
     """`reply` is what the next completions return: text, or "!500", "!sleep:<s>", "!malformed"."""
 
     def __init__(self) -> None:
         self.reply = ""
         self.queue: list[str] = []  # replies used once each, before `reply`
         self.requests: list[dict[str, Any]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.origin}/v1"
 
-    def __enter__(self) -> ScriptedLLM:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         llm = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from tests.loopback import LoopbackServer
 
 BOT_ID = 777000
 ALLOWED_TAGS = {
@@ -88,7 +90,7 @@ class Sent:
         return [button for row in rows for button in row]
 
 
-class Emulator:
+class Emulator(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
         self.token = token
         self.lock = threading.Condition()
@@ -101,22 +103,13 @@ class Emulator:
         self.commands: list[Any] = []
         self.actions: list[tuple[int, str]] = []
         self.files: dict[str, bytes] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     # --------------------------------------------------------------- lifecycle
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
-
-    def __enter__(self) -> Emulator:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.origin}/bot"
 
     # --------------------------------------------------------------- what users do
 
@@ -209,7 +202,7 @@ class Emulator:
 
     # --------------------------------------------------------------- the HTTP side
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):

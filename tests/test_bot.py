@@ -18,7 +18,7 @@ from bot.app import build
 from bot.handlers import ADMIN_ONLY, FAILED, UNKNOWN_USER
 from rag.assistant import Assistant
 from rag.config import Settings
-from tests.telegram_emulator import Emulator
+from tests.telegram_emulator import Emulator, Sent
 
 ADMIN = 1001
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +30,16 @@ class Running:
         self.assistant = assistant
         self.asked = 0
 
-    def ask_and_wait(self, user_id: int, text: str, count: int = 1):
+    def ask_and_wait(self, user_id: int, text: str, count: int = 1) -> list[Sent]:
         before = len(self.emulator.messages_to(user_id))
         self.emulator.send_text(user_id, text)
         return self.emulator.wait_for_messages(user_id, before + count)[before:]
+
+    def approve(self, user_id: int, communes: str = "") -> None:
+        """An admin approves a user, who is told so."""
+        before = len(self.emulator.messages_to(user_id))
+        self.ask_and_wait(ADMIN, f"/duyet {user_id} {communes}".strip())
+        self.emulator.wait_for_messages(user_id, before + 1)
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +164,7 @@ def test_unknown_user_gets_no_content_and_admin_approves(running: Running) -> No
 
 def test_commune_restriction_is_applied_inside_the_search(running: Running) -> None:
     reader = 3003
-    running.ask_and_wait(ADMIN, f"/duyet {reader} Kè Sắt")
-    running.emulator.wait_for_messages(reader, 1)
+    running.approve(reader, "Kè Sắt")
     running.ask_and_wait(reader, "Ban Xây dựng Đảng tháng 10 phải làm gì?")
     with running.assistant.sessions() as session:
         sent = session.scalars(select(SentAnswer).where(SentAnswer.user_id == reader)).all()[-1]
@@ -198,8 +203,7 @@ def test_a_redelivered_update_gets_one_reply(running: Running) -> None:
 
 def test_upload_by_a_non_admin_is_refused(running: Running) -> None:
     member = 5005
-    running.ask_and_wait(ADMIN, f"/duyet {member} tatca")
-    running.emulator.wait_for_messages(member, 1)
+    running.approve(member, "tatca")
     before = len(running.emulator.messages_to(member))
     running.emulator.send_document(member, "bao-cao.txt", b"Noi dung")
     [refused] = running.emulator.wait_for_messages(member, before + 1)[before:]
@@ -209,8 +213,7 @@ def test_upload_by_a_non_admin_is_refused(running: Running) -> None:
 
 def test_rate_limit_answers_politely(running: Running) -> None:
     eager = 6006
-    running.ask_and_wait(ADMIN, f"/duyet {eager}")
-    running.emulator.wait_for_messages(eager, 1)
+    running.approve(eager)
     replies = [running.ask_and_wait(eager, f"Chỉ thị 51-CT/TW nói gì? ({i})")[0].text for i in range(11)]
     assert "Bạn hỏi hơi nhanh" not in replies[0] and "Bạn hỏi hơi nhanh" in replies[-1]
 
@@ -247,8 +250,7 @@ def test_a_failure_is_reported_and_the_bot_keeps_working(running: Running, monke
 
 def test_non_admins_cannot_approve_or_delete(running: Running) -> None:
     member = 7007
-    running.ask_and_wait(ADMIN, f"/duyet {member}")
-    running.emulator.wait_for_messages(member, 1)
+    running.approve(member)
     [refused] = running.ask_and_wait(member, "/duyet 8008 tatca")
     assert refused.text == ADMIN_ONLY
     [also_refused] = running.ask_and_wait(member, "/chan 1001")
@@ -257,8 +259,7 @@ def test_non_admins_cannot_approve_or_delete(running: Running) -> None:
 
 def test_the_bot_keeps_answering_while_an_upload_is_ingested(running: Running) -> None:
     reader = 9009
-    running.ask_and_wait(ADMIN, f"/duyet {reader}")
-    running.emulator.wait_for_messages(reader, 1)
+    running.approve(reader)
     long_report = (
         (ROOT / "corpus" / "ke-sat_2025_bao-cao-tong-ket-nam-2025.txt")
         .read_bytes()
