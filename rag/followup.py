@@ -17,6 +17,7 @@ _FOLLOW_UP_RES = (
     ),
     re.compile(r"^(?P<x>.+?)\s+(?:thì|thi)\s+(?:sao|thế nào|the nao|ra sao)\s*[?.!]*\s*$", re.IGNORECASE),
 )
+_NO_SUBJECT = frozenset("gi nua ai dau sao the nao khong vay do".split())
 _PERIOD_RE = re.compile(r"(?:tháng|thang|quý|quy)\s+[\w/]+|(?:năm|nam)\s+20\d\d|nhiệm kỳ\s+[\d\-–]+")
 
 
@@ -27,7 +28,9 @@ def follow_up_subject(question: str) -> str | None:
         return None
     for pattern in _FOLLOW_UP_RES:
         if match := pattern.match(text):
-            return match.group("x").strip(" ,")
+            subject = match.group("x").strip(" ,")
+            # "Còn gì nữa?" names no subject: it is no follow-up to resolve.
+            return None if set(fold(subject).split()) <= _NO_SUBJECT else subject
     return None
 
 

@@ -124,6 +124,7 @@ QUESTION_PHRASES = (
     "vừa qua",
     "gần đây",
     "hiện tại",
+    "nữa",
     "vì sao",
     "tại sao",
     "do đâu",

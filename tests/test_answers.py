@@ -117,6 +117,8 @@ def test_follow_ups_carry_the_question_over_by_rule(assistant: Assistant) -> Non
     assert follow.note and follow.note.startswith("Hiểu câu hỏi là:")
     with pytest.raises(TroLyXaError, match="chưa có câu hỏi trước đó"):  # nothing to follow yet
         assistant.ask("Còn Đại Sơn thì sao?", conversation="test-commune")
+    with pytest.raises(TroLyXaError, match="Câu hỏi chưa có nội dung"):  # no subject at all
+        assistant.ask("Còn gì nữa?", conversation="test-commune")
     assistant.ask("Đảng bộ xã Kè Sắt có bao nhiêu đảng viên?", conversation="test-commune")
     assert "1.173 đảng viên" in assistant.ask("Còn Đại Sơn thì sao?", conversation="test-commune").answer
     other = assistant.ask("Còn Hội Nông dân thì sao?", conversation="another-chat")
