@@ -167,6 +167,16 @@ def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return update.effective_user is not None and state(context).access.is_admin(update.effective_user.id)
 
 
+async def admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether an admin sent this update; everyone else is told the command is for admins."""
+    if not await admitted(update, context):
+        return False
+    if not is_admin(update, context):
+        await reply(update, ADMIN_ONLY)
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------- commands
 
 
@@ -413,10 +423,7 @@ def safe_name(name: str) -> str:
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/xoa <mã tài liệu> (admins)."""
-    if not await admitted(update, context):
-        return
-    if not is_admin(update, context):
-        await reply(update, ADMIN_ONLY)
+    if not await admin_only(update, context):
         return
     code = " ".join(context.args or []).strip()
     try:
@@ -436,10 +443,7 @@ async def approve_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         st.access.approve_chat(chat.id, chat.title or "")  # before any check: the group is not approved yet
         await reply(update, "Đã cho phép Trợ lý Xã trả lời trong nhóm này.")
         return
-    if not await admitted(update, context):
-        return
-    if not is_admin(update, context):
-        await reply(update, ADMIN_ONLY)
+    if not await admin_only(update, context):
         return
     if not args or not args[0].isdigit():
         await reply(update, "Cú pháp: /duyet <id người dùng> [Tên xã, Tên xã… | tatca]")
@@ -463,10 +467,7 @@ async def approve_and_tell(context: ContextTypes.DEFAULT_TYPE, user_id: int, com
 
 async def block_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/chan <id> (admins)."""
-    if not await admitted(update, context):
-        return
-    if not is_admin(update, context):
-        await reply(update, ADMIN_ONLY)
+    if not await admin_only(update, context):
         return
     args = context.args or []
     if not args or not args[0].isdigit():
@@ -478,10 +479,7 @@ async def block_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def users_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/nguoidung (admins): every user and what they may read."""
-    if not await admitted(update, context):
-        return
-    if not is_admin(update, context):
-        await reply(update, ADMIN_ONLY)
+    if not await admin_only(update, context):
         return
     users = await asyncio.to_thread(state(context).access.users)
     labels = {"pending": "chờ duyệt", "approved": "đã duyệt", "blocked": "bị chặn"}

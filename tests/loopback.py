@@ -7,6 +7,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and writes JSON replies, even to a client that left."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send_json(self, status: int, data: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, shutdown)
+            pass
+
+
 class LoopbackServer:
     """Serves `handler()` on a free loopback port while used as a context manager."""
 

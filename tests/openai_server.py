@@ -8,7 +8,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, QuietHandler
 
 
 class ScriptedLLM(LoopbackServer):
@@ -27,21 +27,18 @@ class ScriptedLLM(LoopbackServer):
     def handler(self) -> type[BaseHTTPRequestHandler]:
         llm = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 llm.requests.append(body)
                 reply = llm.queue.pop(0) if llm.queue else llm.reply
                 if reply == "!500":
-                    return self._send(500, b'{"error": {"message": "internal error"}}')
+                    return self.send_json(500, b'{"error": {"message": "internal error"}}')
                 if reply.startswith("!sleep:"):
                     time.sleep(float(reply.split(":", 1)[1]))
                     reply = "Quá muộn [1]."
                 if reply == "!malformed":
-                    return self._send(200, b'{"choices": [ {"message": ')
+                    return self.send_json(200, b'{"choices": [ {"message": ')
                 if body.get("stream"):
                     return self._stream(reply, body.get("model", "test"))
                 payload = {
@@ -54,7 +51,7 @@ class ScriptedLLM(LoopbackServer):
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
-                self._send(200, json.dumps(payload).encode())
+                self.send_json(200, json.dumps(payload).encode())
 
             def _stream(self, reply: str, model: str) -> None:
                 """Server-sent events, a few characters a chunk, as OpenAI streams."""
@@ -79,15 +76,5 @@ class ScriptedLLM(LoopbackServer):
                     self.wfile.flush()
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
-
-            def _send(self, status: int, data: bytes) -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out first
-                    pass
 
         return Handler

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, QuietHandler
 
 BOT_ID = 777000
 ALLOWED_TAGS = {
@@ -205,10 +205,7 @@ class Emulator(LoopbackServer):
     def handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # file downloads
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{emulator.token}/"
@@ -234,15 +231,7 @@ class Emulator(LoopbackServer):
                 self._reply(status, body)
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up a long poll at shutdown
-                    pass
+                self.send_json(status, json.dumps(body).encode())
 
         return Handler
 
