@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -13,7 +12,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from rag import knowledge, store
 from rag.answer import as_passages, build_answer, directive_answer, task_answer
@@ -65,13 +66,20 @@ class Assistant:
         self.engine = store.make_engine(self.settings.sql_url)
         self.sessions = store.make_sessions(self.engine)
         self.embedder = embedder or make_embedder(self.settings.embeddings)
-        # Processes starting together on one data directory create the schema, the collection
-        # and the unit registry one at a time.
-        with self._writer_lock():
-            store.create_schema(self.engine)
-            self.vectors = VectorStore(self.embedder.name, self.settings.chroma_path, self.settings.chroma_url)
+        # Processes starting together (bot replicas, an ingest job) migrate the schema and create
+        # the collection and the unit registry one at a time.
+        with self._lock("schema"):
+            store.upgrade_schema(self.engine)
+            self.vectors = VectorStore(
+                self.embedder.name, self.settings.chroma_collection, self.settings.chroma_path, self.settings.chroma_url
+            )
             self.units = self._load_units()
-            self.repair()
+        # A writer at work elsewhere is alive: its unfinished documents are not a crash's leftovers.
+        with self._lock("writer", wait=False) as alone:
+            if alone:
+                if not self._vectors_answer():  # first: a damaged index also fails the repair's reads
+                    self.rebuild_vectors()
+                self.repair()
         self.retriever = Retriever(self.embedder, self.vectors)
         self.generator = Generator(self.settings) if self.settings.llm_base_url else None
         self._index: PassageIndex | None = None
@@ -130,6 +138,7 @@ class Assistant:
         chunks = chunk(parsed, self.units)
         found = extract(parsed, chunks, self.units)
         key = commune_key(meta.commune)
+        vectors = self.embedder.passages([index_text(meta.title, c.section_path, c.text) for c in chunks])
 
         def pid(ordinal: int) -> str:
             return f"{doc_id}-{ordinal:04d}"
@@ -167,8 +176,9 @@ class Assistant:
                     section_path=c.section_path,
                     section_label=c.section_label,
                     period=c.period,
+                    vector=_to_bytes(vector),
                 )
-                for c in chunks
+                for c, vector in zip(chunks, vectors, strict=True)
             ]
             row.tasks = _rows(store.Task, found.tasks, pid)
             row.mentions = _rows(store.DirectiveMention, found.directives, pid, key=lambda m: directive_key(m.code))
@@ -177,7 +187,7 @@ class Assistant:
             for name in new_units:
                 session.merge(store.Unit(name=name, aliases=[], origin="document"))
         self.vectors.delete_document(doc_id)
-        self._embed(doc_id, meta.title, key, meta.doc_type, [(pid(c.ordinal), c.section_path, c.text) for c in chunks])
+        self.vectors.add([pid(c.ordinal) for c in chunks], vectors, [_vector_metadata(row)] * len(chunks))
         with self.sessions() as session, session.begin():
             store.publish(session, doc_id, prior_id)
         if prior_id:
@@ -185,28 +195,28 @@ class Assistant:
         log.info("ingested %s as %s (%d passages)", path.name, doc_id, len(chunks))
         return "replaced" if prior_id else "added"
 
-    def _embed(
-        self, doc_id: str, title: str, commune_key: str, doc_type: str, passages: list[tuple[str, str, str]]
-    ) -> None:
-        """Store the vectors of a document's passages, given as (id, heading path, text)."""
-        texts = [index_text(title, path, text) for _, path, text in passages]
-        metadata = {"document_id": doc_id, "commune_key": commune_key, "doc_type": doc_type}
-        self.vectors.add([pid for pid, _, _ in passages], self.embedder.passages(texts), [metadata] * len(passages))
+    def _index_vectors(self, doc: store.Document, reembed: bool = False) -> None:
+        """Put a stored document's vectors into Chroma: those kept in SQL when they are of the
+        configured model, otherwise (or with `reembed`) computed again and kept."""
+        passages = doc.passages
+        if reembed or doc.embed_model != self.embedder.name or any(p.vector is None for p in passages):
+            vectors = self.embedder.passages([index_text(doc.title, p.section_path, p.text) for p in passages])
+            for passage, vector in zip(passages, vectors, strict=True):
+                passage.vector = _to_bytes(vector)
+            doc.embed_model = self.embedder.name
+        else:
+            vectors = np.stack([np.frombuffer(p.vector or b"", dtype=np.float32) for p in passages])
+        self.vectors.add([p.id for p in passages], vectors, [_vector_metadata(doc)] * len(passages))
 
-    def _embed_row(self, doc: store.Document) -> None:
-        self._embed(
-            doc.id, doc.title, doc.commune_key, doc.doc_type, [(p.id, p.section_path, p.text) for p in doc.passages]
-        )
+    def _lock(self, name: str, wait: bool = True) -> Any:
+        """`writer`: one writer at a time (ingest, delete, repair); `schema`: start-up creation.
+        Held across hosts when the database is PostgreSQL (see store.exclusive)."""
+        return store.exclusive(self.engine, self.settings.data_dir, name, wait)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        """One writer at a time across processes sharing this data directory."""
-        with open(self.settings.data_dir / "ingest.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._lock("writer"):
+            yield
 
     def _load_units(self) -> UnitRegistry:
         """The seed registry, stored once, joined by units found in documents."""
@@ -497,25 +507,54 @@ class Assistant:
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every vector from SQL with the configured model (e.g. after changing it)."""
         with self._writer_lock():
-            self.vectors.recreate()
-            with self.sessions() as session:
-                docs = store.ready_documents(session)
-                total = len(docs)
-                count = 0
-                for done, doc in enumerate(docs):
-                    if progress:
-                        progress(doc.file_name, done, total)
-                    self._embed_row(doc)
-                    count += len(doc.passages)
-            with self.sessions() as session, session.begin():
-                for doc in session.scalars(select(store.Document)):
-                    doc.embed_model = self.embedder.name
-                store.bump_generation(session)
+            return self._rebuild(progress, reembed=True)
+
+    def rebuild_vectors(self, progress: Progress | None = None) -> int:
+        """Rebuild the Chroma collection from the vectors kept in SQL (embedding only passages
+        stored without one): after a lost or corrupted vector index, or on a new Chroma server."""
+        log.warning("rebuilding the vector index from SQL")
+        return self._rebuild(progress, reembed=False)
+
+    def _rebuild(self, progress: Progress | None, reembed: bool) -> int:
+        self.vectors.recreate()
+        count = 0
+        with self.sessions() as session, session.begin():
+            docs = list(
+                session.scalars(
+                    select(store.Document)
+                    .where(store.Document.status == store.READY)
+                    .options(selectinload(store.Document.passages).undefer(store.Passage.vector))
+                )
+            )
+            for done, doc in enumerate(docs):
+                if progress:
+                    progress(doc.file_name, done, len(docs))
+                self._index_vectors(doc, reembed)
+                count += len(doc.passages)
+            store.bump_generation(session)
         return count
+
+    def _vectors_answer(self) -> bool:
+        """Whether Chroma finds a few stored passages by their own vectors. Chroma issue #7090
+        (1.5.9) reports HNSW segments that no longer load after a server restart; a damaged
+        segment can also answer nothing, silently. Then the collection is rebuilt from SQL."""
+        with self.sessions() as session:
+            base = (
+                select(store.Passage.id, store.Passage.vector)
+                .join(store.Document)
+                .where(store.Document.status == store.READY, store.Document.embed_model == self.embedder.name)
+                .where(store.Passage.vector.is_not(None))
+            )
+            probes = [
+                *session.execute(base.order_by(store.Passage.id).limit(2)),
+                *session.execute(base.order_by(store.Passage.id.desc()).limit(1)),
+            ]
+        return all(self.vectors.finds(pid, np.frombuffer(vector, dtype=np.float32)) for pid, vector in probes if vector)
 
     def doctor(self, repair: bool = False) -> dict[str, Any]:
         """Check that SQL and Chroma agree (every ready passage has its vector, no vector lacks
-        its document); with `repair`, re-embed what is missing and drop what is orphaned."""
+        its document, the vector index finds stored passages); with `repair`, rebuild the index
+        from SQL when it does not answer, add what is missing and drop what is orphaned."""
         problems: list[str] = []
         fixed: list[str] = []
         with self.sessions() as session:
@@ -524,10 +563,13 @@ class Assistant:
             pending = [
                 d.id for d in session.scalars(select(store.Document).where(store.Document.status != store.READY))
             ]
-        present = self.vectors.passage_ids()
+        answers = self._vectors_answer()
+        if not answers:
+            problems.append("the vector index does not find stored passages by their own vectors")
+        present = self.vectors.passage_ids() if answers else set()
         for doc_id, passage_ids in wanted.items():
             missing = [pid for pid in passage_ids if pid not in present]
-            if missing:
+            if missing and answers:
                 problems.append(f"document {doc_id}: {len(missing)} of {len(passage_ids)} passages lack vectors")
         orphans = {pid.rsplit("-", 1)[0] for pid in present} - set(wanted)
         problems += [f"vectors of unknown document {doc_id}" for doc_id in sorted(orphans)]
@@ -535,12 +577,22 @@ class Assistant:
         if repair and problems:
             with self._writer_lock():
                 fixed += self.repair()
-                with self.sessions() as session:
-                    for doc in store.ready_documents(session):
-                        if any(p.id not in present for p in doc.passages):
-                            self._embed_row(doc)
-                            fixed.append(doc.id)
-        return {"documents": len(wanted), "vectors": len(present), "problems": problems, "fixed": fixed}
+                if not answers:
+                    self.rebuild_vectors()
+                    fixed.append("vector index rebuilt from SQL")
+                else:
+                    with self.sessions() as session, session.begin():
+                        for doc in store.ready_documents(session):
+                            if any(p.id not in present for p in doc.passages):
+                                self._index_vectors(doc)
+                                fixed.append(doc.id)
+        return {
+            "schema": store.schema_revision(self.engine),
+            "documents": len(wanted),
+            "vectors": self.vectors.count(),
+            "problems": problems,
+            "fixed": fixed,
+        }
 
     def repair(self) -> list[str]:
         """Finish what a crash left: drop unfinished documents and vectors nobody owns."""
@@ -556,6 +608,15 @@ class Assistant:
         if fixed:
             log.warning("repaired %d unfinished or orphaned documents", len(fixed))
         return fixed
+
+
+def _to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _vector_metadata(doc: store.Document) -> dict[str, Any]:
+    """What Chroma filters on: the document, its commune, its type."""
+    return {"document_id": doc.id, "commune_key": doc.commune_key, "doc_type": doc.doc_type}
 
 
 def _rows(model: Any, items: list[Any], pid: Callable[[int], str], **computed: Callable[[Any], Any]) -> list[Any]:

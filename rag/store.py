@@ -8,12 +8,35 @@ at any point therefore leaves the old or the new version searchable, never half 
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, create_engine, event, select, update
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from rag.errors import StoreMismatchError
 
 READY = "ready"
 PENDING = "pending"
@@ -71,6 +94,9 @@ class Passage(Base):
     section_path: Mapped[str] = mapped_column(Text, default="")
     section_label: Mapped[str] = mapped_column(String(128), default="")
     period: Mapped[str | None] = mapped_column(String(64))
+    # float32 bytes of the passage's vector: Chroma can be rebuilt from SQL without re-embedding.
+    # Deferred: loading the search index at start must not read 1.5 KB a passage.
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     document: Mapped[Document] = relationship(back_populates="passages")
 
@@ -175,9 +201,64 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create missing tables (callers serialise this across processes)."""
-    Base.metadata.create_all(engine)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def migrations(connection: Any) -> Config:
+    """Alembic's configuration for our migrations, run on `connection`."""
+    config = Config(MIGRATIONS / "alembic.ini")
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema to this version's head (callers serialise this across processes).
+    A database migrated by a newer version is refused rather than misread."""
+    with engine.begin() as connection:
+        config = migrations(connection)
+        current = MigrationContext.configure(connection).get_current_heads()
+        known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+        if unknown := [rev for rev in current if rev not in known]:
+            raise StoreMismatchError(
+                f"Cơ sở dữ liệu đã được một phiên bản Trợ lý Xã mới hơn nâng cấp (lược đồ «{unknown[0]}»). "
+                "Hãy cập nhật Trợ lý Xã lên phiên bản mới nhất rồi chạy lại."
+            )
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def exclusive(engine: Engine, lock_dir: Path, name: str, wait: bool = True) -> Iterator[bool]:
+    """A lock across processes, yielding whether it was taken (always, when `wait`).
+    On PostgreSQL an advisory lock, so processes on different hosts (bot replicas, an ingest
+    job) exclude each other; it is released if the holder dies. Otherwise a file lock in the
+    data directory, which covers every process that can open the same SQLite file."""
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"trolyxa:{name}".encode()).digest()[:8], "big", signed=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            call = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            taken = connection.execute(text(f"SELECT {call}(:key)"), {"key": key}).scalar() is not False
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        return
+    with open(lock_dir / f"{name}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -8,6 +8,7 @@ is refused (only `reindex` may start over), so vectors of two models are never m
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from rag.errors import StoreMismatchError
 
-COLLECTION = "trolyxa_passages"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,15 @@ def _client(path: Path | None, url: str | None) -> Any:
 
 
 class VectorStore:
-    def __init__(self, model: str, path: Path | None = None, url: str | None = None) -> None:
+    def __init__(self, model: str, collection: str, path: Path | None = None, url: str | None = None) -> None:
         self.model = model
+        self.name = collection
         self._client = _client(path, url)
         self._collection = self._open()
 
     def _open(self) -> Any:
         return self._client.get_or_create_collection(
-            COLLECTION,
+            self.name,
             embedding_function=None,
             metadata={"embedding_model": self.model},
             configuration={"hnsw": {"space": "cosine"}},
@@ -69,7 +71,7 @@ class VectorStore:
     def recreate(self) -> None:
         """Drop every vector and start an empty collection for the configured model."""
         with contextlib.suppress(Exception):  # absent collection: nothing to drop
-            self._client.delete_collection(COLLECTION)
+            self._client.delete_collection(self.name)
         self._collection = self._open()
 
     def count(self) -> int:
@@ -92,6 +94,18 @@ class VectorStore:
 
     def passage_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
+
+    def finds(self, passage_id: str, vector: np.ndarray) -> bool:
+        """Whether a search with a stored passage's own vector returns that passage, or a
+        passage with the very same vector (the same paragraph in several documents)."""
+        try:
+            hits = self.query(vector, 5, None)
+        except StoreMismatchError:
+            return True  # vectors of another model: `reindex` is the remedy, not a rebuild
+        except Exception as exc:  # Chroma reports a damaged index as assorted internal errors
+            log.warning("vector index failed a probe search: %s", exc)
+            return False
+        return any(hit.passage_id == passage_id for hit in hits) or bool(hits and hits[0].similarity > 0.9999)
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:
         self._same_model()

@@ -232,7 +232,7 @@ def _reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     report = _assistant(settings).doctor(repair=args.repair)
-    print(f"Tài liệu: {report['documents']}, vectơ: {report['vectors']}.")
+    print(f"Lược đồ CSDL: {report['schema']}. Tài liệu: {report['documents']}, vectơ: {report['vectors']}.")
     for problem in report["problems"]:
         print(f"Vấn đề: {problem}")
     if report["fixed"]:
