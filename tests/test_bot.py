@@ -4,7 +4,6 @@ against the Bot API emulator in `tests/telegram_emulator.py`."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from bot.access import Feedback, SentAnswer
 from bot.app import build
 from bot.handlers import ADMIN_ONLY, FAILED, UNKNOWN_USER
 from rag.assistant import Assistant
-from rag.config import Settings
+from tests import backends
 from tests.telegram_emulator import Emulator, Sent
 
 ADMIN = 1001
@@ -52,10 +51,10 @@ def running(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder
 def run_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, **extra: object) -> Iterator[Running]:
     """The bot over a copy of the ingested corpus, polling the emulator from its own thread."""
     data = tmp_path_factory.mktemp("bot") / "data"
-    shutil.copytree(corpus_dir, data)
+    backends.copy(corpus_dir, data)
     with Emulator() as emulator:
-        settings = Settings(
-            data_dir=data,
+        settings = backends.settings_for(
+            data,
             admins=str(ADMIN),
             telegram_token=emulator.token,
             telegram_api_base_url=emulator.base_url,

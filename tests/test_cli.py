@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests import backends
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def run(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
+    env = backends.env_for(data)
     return subprocess.run(
         [sys.executable, "-m", "trolyxa.cli", *args],
         capture_output=True,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import Settings
+from tests import backends
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SMALL = [  # about 30 passages: a few seconds of embedding, so the kills land mid-way
@@ -30,14 +29,14 @@ def test_sigkill_during_ingest_leaves_a_consistent_store(tmp_path: Path, embedde
     batch.mkdir()
     for name in SMALL:
         shutil.copy(CORPUS / name, batch / name)
-    env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
+    env = backends.env_for(data)
     command = [sys.executable, "-m", "trolyxa.cli", "ingest", str(batch)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(after_seconds)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
 
-    restarted = Assistant(Settings(data_dir=data), embedder=embedder)  # repairs on start
+    restarted = Assistant(backends.settings_for(data), embedder=embedder)  # repairs on start
     assert restarted.doctor()["problems"] == []
     ready = {d.id for d in restarted.documents()}
     assert restarted.vectors.document_ids() == ready

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from rag import store
 from rag.assistant import Assistant
-from rag.config import Settings
 from rag.embed import HashEmbedder
 from rag.errors import NotFoundError, StoreMismatchError
+from tests import backends
 from tests.files import make_docx, make_pdf
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -111,7 +111,7 @@ def test_bad_files_fail_alone_with_vietnamese_reasons(fresh: Assistant, tmp_path
 
 
 def test_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
-    assistant = Assistant(Settings(data_dir=tmp_path / "d", max_file_mb=0.001), embedder=embedder)
+    assistant = Assistant(backends.settings_for(tmp_path / "d", max_file_mb=0.001), embedder=embedder)
     big = tmp_path / "big.txt"
     big.write_text("Đảng ủy xã " * 500, encoding="utf-8")
     [(name, reason)] = assistant.ingest([big]).failed
@@ -121,7 +121,7 @@ def test_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
 def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, embedder) -> None:
     """A document left half-written (pending in SQL, vectors in Chroma) is never searchable
     and is cleaned on the next start; vectors of a deleted document are dropped too."""
-    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     with assistant.sessions() as session, session.begin():
         session.add(
             store.Document(
@@ -152,13 +152,13 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
     hits = assistant.ask("Tài liệu nửa chừng về nuôi ong").passages
     assert all(p.document_id != "deadbeefdeadbeef" for p in hits)  # never searchable
 
-    restarted = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    restarted = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     ready = {d.id for d in restarted.documents()}
     assert restarted.vectors.document_ids() == ready and len(ready) == 5
 
 
 def test_model_mismatch_is_refused_and_reindex_rebuilds(corpus_copy: Path, tmp_path: Path) -> None:
-    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=HashEmbedder())
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=HashEmbedder())
     with pytest.raises(StoreMismatchError, match="trolyxa reindex"):
         assistant.ask("Chỉ thị 50-CT/TW nói gì?")
     new = tmp_path / "an-hoa.txt"

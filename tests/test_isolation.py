@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import Settings
+from tests import backends
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 NOTICE = "\n\n".join(
@@ -51,7 +51,7 @@ def test_no_outbound_connection_during_ingest_and_ask(
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
-    assistant = Assistant(Settings(data_dir=tmp_path / "d"), embedder=embedder)
+    assistant = Assistant(backends.settings_for(tmp_path / "d"), embedder=embedder)
     assert assistant.ingest([CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt"]).added
     assert not assistant.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?").abstained
     time.sleep(1.0)  # telemetry clients send from background threads
@@ -59,12 +59,12 @@ def test_no_outbound_connection_during_ingest_and_ask(
 
 
 def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_copy: Path, embedder) -> None:
-    live = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     question = "Hội Nông dân tháng 12 phải làm gì?"
     assert "cam sành" not in live.ask(question).answer
     notice = corpus_copy.parent / "an-hoa.txt"
     notice.write_text(NOTICE, encoding="utf-8")
-    env = {**os.environ, "TROLYXA_DATA_DIR": str(corpus_copy)}
+    env = backends.env_for(corpus_copy)
     result = subprocess.run(
         [sys.executable, "-m", "trolyxa.cli", "ingest", str(notice)],
         env=env,
@@ -79,7 +79,7 @@ def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_cop
 
 
 def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
-    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     healthy = assistant.doctor(repair=False)
     assert healthy["problems"] == []
     doc = assistant.documents()[0]
@@ -93,7 +93,7 @@ def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
 
 def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
+    env = backends.env_for(data)
     files = [
         CORPUS / "phu-trung_2025-09-04_tin-giao-ban-quy-III.txt",
         CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt",
@@ -110,7 +110,7 @@ def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assistant = Assistant(Settings(data_dir=data), embedder=embedder)
+    assistant = Assistant(backends.settings_for(data), embedder=embedder)
     assert len(assistant.documents()) == 2 and assistant.doctor()["problems"] == []
 
 
@@ -165,12 +165,12 @@ def test_export_then_import_rebuilds_the_same_installation(corpus_copy: Path, tm
 
     from rag import store
 
-    original = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    original = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     backup = tmp_path / "sao-luu.jsonl"
     assert original.export(backup) == 5
     with backup.open("a", encoding="utf-8") as handle:
         handle.write("{not json\n")
-    rebuilt = Assistant(Settings(data_dir=tmp_path / "moi"), embedder=embedder)
+    rebuilt = Assistant(backends.settings_for(tmp_path / "moi"), embedder=embedder)
     report = rebuilt.import_from(backup)
     assert len(report.added) == 5 and [name for name, _ in report.failed] == ["dòng 6"]
     assert {d.id for d in rebuilt.documents()} == {d.id for d in original.documents()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from rag.assistant import Assistant
 from rag.errors import NotFoundError
 from rag.evaluate_extraction import run_extraction_evaluation
+from tests import backends
 
 # A notice of another commune, with other units, other directives and other wording.
 TAN_LAP = """ĐẢNG ỦY XÃ TÂN LẬP
@@ -38,9 +38,8 @@ số 127-KL/TW, 128-KL/TW của Bộ Chính trị; thực hiện Nghị quyết 
 
 @pytest.fixture
 def with_notice(corpus_copy: Path, embedder, tmp_path: Path) -> Assistant:
-    from rag.config import Settings
 
-    assistant = Assistant(Settings(data_dir=corpus_copy), embedder=embedder)
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     notice = tmp_path / "tan-lap_2025-11_thong-bao.txt"
     notice.write_text(TAN_LAP, encoding="utf-8")
     assert assistant.ingest([notice]).added == [notice.name]
@@ -107,7 +106,7 @@ def test_directive_question_is_answered_from_its_mentions(assistant: Assistant) 
 
 
 def run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TROLYXA_DATA_DIR": str(data)}
+    env = backends.env_for(data)
     return subprocess.run(
         [sys.executable, "-m", "trolyxa.cli", *args], capture_output=True, text=True, env=env, timeout=300, check=False
     )

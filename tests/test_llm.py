@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import Settings
+from tests import backends
 from tests.openai_server import ScriptedLLM
 
 QUESTION = "Dư nợ ủy thác của Hội Cựu chiến binh là bao nhiêu?"
@@ -25,8 +25,8 @@ def llm() -> Iterator[ScriptedLLM]:
 
 @pytest.fixture
 def generative(corpus_copy: Path, embedder, llm: ScriptedLLM) -> Assistant:
-    settings = Settings(
-        data_dir=corpus_copy, llm_base_url=llm.url, llm_model="qwen2.5:7b-instruct", llm_timeout=1.5, llm_retries=0
+    settings = backends.settings_for(
+        corpus_copy, llm_base_url=llm.url, llm_model="qwen2.5:7b-instruct", llm_timeout=1.5, llm_retries=0
     )
     return Assistant(settings, embedder=embedder)
 
