@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
+from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import (
@@ -66,19 +68,28 @@ async def _register_commands(application: Application) -> None:
     await handlers.best_effort(application.bot.set_my_commands(handlers.BOT_COMMANDS), "setMyCommands")
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How a replica serves Telegram's webhook: the path of TROLYXA_WEBHOOK_URL on
+    TROLYXA_WEBHOOK_LISTEN:TROLYXA_WEBHOOK_PORT, refusing requests without the secret token
+    (derived from the bot token, so every replica behind a load balancer agrees on it)."""
+    assert settings.webhook_url and settings.telegram_token
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlparse(settings.webhook_url).path.strip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": hashlib.sha256(f"webhook:{settings.telegram_token}".encode()).hexdigest()[:32],
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(settings: Settings, assistant: Assistant) -> None:
-    """Long polling by default; a webhook with Telegram's secret token when TROLYXA_WEBHOOK_URL is set."""
+    """Long polling by default; a webhook when TROLYXA_WEBHOOK_URL is set (replicas behind a load
+    balancer answer each update once: update ids are recorded in SQL, see handlers.drop_duplicates)."""
     application = build(settings, assistant)
     if settings.webhook_url:
-        secret = hashlib.sha256(f"webhook:{settings.telegram_token}".encode()).hexdigest()[:32]
         log.info("starting webhook")
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=8443,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         log.info("starting long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -103,6 +103,7 @@ class Emulator(LoopbackServer):
         self.commands: list[Any] = []
         self.actions: list[tuple[int, str]] = []
         self.files: dict[str, bytes] = {}
+        self.webhook: tuple[str, str | None] | None = None  # (url, secret token) from setWebhook
         super().__init__()
 
     # --------------------------------------------------------------- lifecycle
@@ -258,7 +259,11 @@ class Emulator(LoopbackServer):
                     "supports_inline_queries": False,
                 }
             )
-        if method in {"deleteWebhook", "setWebhook"}:
+        if method == "setWebhook":
+            with self.lock:
+                self.webhook = (str(p["url"]), p.get("secret_token"))
+            return ok(True)
+        if method == "deleteWebhook":
             return ok(True)
         if method == "setMyCommands":
             self.commands = p.get("commands", [])
