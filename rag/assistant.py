@@ -355,30 +355,40 @@ class Assistant:
             return self._index
 
     def _load_index(self, generation: int) -> PassageIndex:
+        # Columns, not ORM objects: a province's store holds 100,000 passages, and documents'
+        # full texts are not needed here.
+        D, P = store.Document, store.Passage
+        query = (
+            select(
+                P.id,
+                P.document_id,
+                D.title,
+                D.commune,
+                D.commune_key,
+                D.doc_type,
+                P.section_label,
+                P.section_path,
+                P.period,
+                P.text,
+                D.classification,
+                D.ocr,
+            )
+            .join(D)
+            .where(D.status == store.READY)
+            .order_by(D.ingested_at, D.id, P.ordinal)
+        )
         rows: list[PassageRow] = []
         with self.sessions() as session:
-            for doc in store.ready_documents(session):
-                for p in doc.passages:
-                    context = frozenset(terms(f"{doc.title}\n{p.section_path}"))
-                    named = frozenset(self.units.find_all(f"{p.section_path}\n{p.text}"))
-                    rows.append(
-                        PassageRow(
-                            p.id,
-                            doc.id,
-                            doc.title,
-                            doc.commune,
-                            doc.commune_key,
-                            doc.doc_type,
-                            p.section_label,
-                            p.section_path,
-                            p.period,
-                            p.text,
-                            context,
-                            named,
-                            doc.classification is not None,
-                            doc.ocr,
-                        )
+            for r in session.execute(query):
+                rows.append(
+                    PassageRow(
+                        *r[:10],
+                        context_terms=frozenset(terms(f"{r.title}\n{r.section_path}")),
+                        units=frozenset(self.units.find_all(f"{r.section_path}\n{r.text}")),
+                        classified=r.classification is not None,
+                        ocr=r.ocr,
                     )
+                )
         return PassageIndex(rows, generation)
 
     # ------------------------------------------------------------------ backup

@@ -4,7 +4,9 @@ concepts, so a question matches with or without diacritics and by abbreviation o
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,29 +48,37 @@ class LexicalHit:
 class LexicalIndex:
     """An immutable BM25 index over rows of term lists; rebuild to change it."""
 
-    def __init__(self, rows: list[list[str]]) -> None:
+    def __init__(self, rows: Iterable[list[str]]) -> None:
+        # Rows are consumed one at a time into compact arrays: at 100,000 passages the term
+        # lists alone would take gigabytes if they were all held at once.
         vocabulary: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
+        indptr = array("q", [0])
+        indices = array("i")
+        data = array("f")
+        lengths = array("f")
         for row in rows:
             for term, count in Counter(row).items():
                 indices.append(vocabulary.setdefault(term, len(vocabulary)))
                 data.append(count)
             indptr.append(len(indices))
+            lengths.append(len(row))
         self.vocabulary = vocabulary
-        n = len(rows)
+        n = len(lengths)
         self.size = n
         matrix = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            (
+                np.frombuffer(data, dtype=np.float32),
+                np.frombuffer(indices, dtype=np.int32),
+                np.frombuffer(indptr, dtype=np.int64),
+            ),
             shape=(n, max(len(vocabulary), 1)),
         )
-        lengths = np.asarray([len(row) for row in rows], dtype=np.float32)
-        avg = float(lengths.mean()) if n else 1.0
+        length = np.frombuffer(lengths, dtype=np.float32)
+        avg = float(length.mean()) if n else 1.0
         df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         # Precompute the BM25 weight of every (row, term) so a query is a column sum.
-        norm = K1 * (1 - B + B * lengths / max(avg, 1e-6))
+        norm = K1 * (1 - B + B * length / max(avg, 1e-6))
         weights = matrix.copy()
         row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
         weights.data = (matrix.data * (K1 + 1) / (matrix.data + norm[row_of])) * self.idf[matrix.indices]

@@ -62,7 +62,7 @@ class PassageIndex:
         self.rows = rows
         self.generation = generation
         self.position = {row.id: i for i, row in enumerate(rows)}
-        self.lexical = LexicalIndex([terms(index_text(r.title, r.section_path, r.text)) for r in rows])
+        self.lexical = LexicalIndex(terms(index_text(r.title, r.section_path, r.text)) for r in rows)
         self.commune_keys = np.asarray([r.commune_key for r in rows], dtype=object)
         self.classified = np.asarray([r.classified for r in rows], dtype=bool)
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})

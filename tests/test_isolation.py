@@ -92,8 +92,11 @@ def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
 
 
 def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None:
+    """Two processes start on an empty store at once and ingest. With servers they also have
+    data directories of their own, as on two hosts: only the database can serialise them."""
     data = tmp_path / "data"
     env = backends.env_for(data)
+    second_host = tmp_path / "host-2" if isinstance(backends.current, backends.Servers) else data
     files = [
         CORPUS / "phu-trung_2025-09-04_tin-giao-ban-quy-III.txt",
         CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt",
@@ -101,12 +104,12 @@ def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "trolyxa.cli", "ingest", str(f)],
-            env=env,
+            env={**env, "TROLYXA_DATA_DIR": str(host)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for f in files
+        for f, host in zip(files, [data, second_host], strict=True)
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
