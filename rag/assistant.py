@@ -191,7 +191,7 @@ class Assistant:
         with self.sessions() as session, session.begin():
             store.publish(session, doc_id, prior_id)
         if prior_id:
-            self.vectors.delete_document(prior_id)
+            self._drop(prior_id)
         log.info("ingested %s as %s (%d passages)", path.name, doc_id, len(chunks))
         return "replaced" if prior_id else "added"
 
@@ -509,10 +509,15 @@ class Assistant:
             if info is None:
                 raise NotFoundError(f"Không có tài liệu mã «{doc_id}». Xem danh sách mã bằng lệnh «trolyxa documents».")
             with self.sessions() as session, session.begin():
-                session.execute(delete(store.Document).where(store.Document.id == info.id))
-                store.bump_generation(session)
-            self.vectors.delete_document(info.id)
+                store.retire(session, info.id)
+            self._drop(info.id)
         return info
+
+    def _drop(self, doc_id: str) -> None:
+        """Delete a retired document: its vectors first, then its row (see store.publish)."""
+        self.vectors.delete_document(doc_id)
+        with self.sessions() as session, session.begin():
+            store.drop(session, [doc_id])
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every vector from SQL with the configured model (e.g. after changing it)."""
@@ -570,9 +575,7 @@ class Assistant:
         with self.sessions() as session:
             docs = store.ready_documents(session)
             wanted = {d.id: [p.id for p in d.passages] for d in docs}
-            pending = [
-                d.id for d in session.scalars(select(store.Document).where(store.Document.status != store.READY))
-            ]
+            pending = store.unfinished(session)
         answers = self._vectors_answer()
         if not answers:
             problems.append("the vector index does not find stored passages by their own vectors")
@@ -581,12 +584,15 @@ class Assistant:
             missing = [pid for pid in passage_ids if pid not in present]
             if missing and answers:
                 problems.append(f"document {doc_id}: {len(missing)} of {len(passage_ids)} passages lack vectors")
-        orphans = {pid.rsplit("-", 1)[0] for pid in present} - set(wanted)
+        orphans = {pid.rsplit("-", 1)[0] for pid in present} - set(wanted) - set(pending)
         problems += [f"vectors of unknown document {doc_id}" for doc_id in sorted(orphans)]
         problems += [f"unfinished document {doc_id}" for doc_id in pending]
         if repair and problems:
             with self._writer_lock():
                 fixed += self.repair()
+                for doc_id in sorted(orphans):
+                    self.vectors.delete_document(doc_id)
+                    fixed.append(doc_id)
                 if not answers:
                     self.rebuild_vectors()
                     fixed.append("vector index rebuilt from SQL")
@@ -605,19 +611,18 @@ class Assistant:
         }
 
     def repair(self) -> list[str]:
-        """Finish what a crash left: drop unfinished documents and vectors nobody owns."""
-        fixed: list[str] = []
-        with self.sessions() as session, session.begin():
-            pending = list(session.scalars(select(store.Document.id).where(store.Document.status != store.READY)))
-            if pending:
-                session.execute(delete(store.Document).where(store.Document.id.in_(pending)))
-            ready = set(session.scalars(select(store.Document.id)))
-        for doc_id in set(pending) | (self.vectors.document_ids() - ready):
+        """Finish what a crash left: documents pending or retired lose their vectors, then
+        their rows. Vectors of documents SQL never knew are `doctor`'s business: finding them
+        means reading every vector, which start-up should not do at 100,000 passages."""
+        with self.sessions() as session:
+            left = store.unfinished(session)
+        for doc_id in left:
             self.vectors.delete_document(doc_id)
-            fixed.append(doc_id)
-        if fixed:
-            log.warning("repaired %d unfinished or orphaned documents", len(fixed))
-        return fixed
+        with self.sessions() as session, session.begin():
+            store.drop(session, left)
+        if left:
+            log.warning("repaired %d unfinished documents", len(left))
+        return left
 
 
 def _to_bytes(vector: np.ndarray) -> bytes:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     select,
     text,
@@ -287,10 +288,25 @@ def ready_by_source(session: Session, source: str) -> Document | None:
 
 
 def publish(session: Session, document_id: str, replaces: str | None) -> None:
-    """Make a pending document searchable and retire the one it replaces, atomically."""
+    """Make a pending document searchable and retire the one it replaces, atomically. The
+    retired row goes once its vectors are gone (`drop`), so a crash in between leaves a row
+    that says whose vectors to delete, and start-up never has to scan Chroma."""
     session.execute(update(Document).where(Document.id == document_id).values(status=READY))
     if replaces and replaces != document_id:
-        old = session.get(Document, replaces)
-        if old is not None:
-            session.delete(old)
+        retire(session, replaces)
     bump_generation(session)
+
+
+def retire(session: Session, document_id: str) -> None:
+    session.execute(update(Document).where(Document.id == document_id).values(status=RETIRED))
+    bump_generation(session)
+
+
+def unfinished(session: Session) -> list[str]:
+    """Documents a crash may have left: pending (being written) or retired (being dropped)."""
+    return list(session.scalars(select(Document.id).where(Document.status != READY)))
+
+
+def drop(session: Session, document_ids: list[str]) -> None:
+    if document_ids:
+        session.execute(delete(Document).where(Document.id.in_(document_ids)))

@@ -119,9 +119,11 @@ def test_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
 
 
 def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, embedder) -> None:
-    """A document left half-written (pending in SQL, vectors in Chroma) is never searchable
-    and is cleaned on the next start; vectors of a deleted document are dropped too."""
+    """A document left half-written (pending in SQL, vectors in Chroma) is never searchable and
+    is cleaned on the next start, as is one retired by a replacement whose vectors were not yet
+    dropped. Vectors SQL never knew of are found and dropped by `doctor --repair`."""
     assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    retired = assistant.documents()[0].id
     with assistant.sessions() as session, session.begin():
         session.add(
             store.Document(
@@ -141,6 +143,7 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
                 ],
             )
         )
+        store.retire(session, retired)  # as if the process died right after publishing its replacement
     assistant.vectors.add(
         ["deadbeefdeadbeef-0000", "0000000000000000-0000"],
         embedder.passages(["Tài liệu nửa chừng về nuôi ong.", "Vectơ mồ côi"]),
@@ -150,11 +153,15 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
         ],
     )
     hits = assistant.ask("Tài liệu nửa chừng về nuôi ong").passages
-    assert all(p.document_id != "deadbeefdeadbeef" for p in hits)  # never searchable
+    assert all(p.document_id not in {"deadbeefdeadbeef", retired} for p in hits)  # never searchable
 
     restarted = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
     ready = {d.id for d in restarted.documents()}
-    assert restarted.vectors.document_ids() == ready and len(ready) == 5
+    assert len(ready) == 4 and retired not in ready
+    assert restarted.vectors.document_ids() == ready | {"0000000000000000"}
+    assert restarted.doctor()["problems"] == ["vectors of unknown document 0000000000000000"]
+    restarted.doctor(repair=True)
+    assert restarted.vectors.document_ids() == ready and restarted.doctor()["problems"] == []
 
 
 def test_model_mismatch_is_refused_and_reindex_rebuilds(corpus_copy: Path, tmp_path: Path) -> None:
