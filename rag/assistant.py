@@ -346,15 +346,25 @@ class Assistant:
         return build_answer(query, hits, index.lexical, self.units), hits
 
     def index(self) -> PassageIndex:
-        """The current snapshot, rebuilt when another process or call changed the store."""
+        """The current snapshot, brought up to date when another process or call changed the
+        store: only documents added since are read and tokenised."""
         with self.sessions() as session:
             current = store.generation(session)
         with self._index_lock:
             if self._index is None or self._index.generation != current:
-                self._index = self._load_index(current)
+                self._index = self._load_index(current, self._index)
             return self._index
 
-    def _load_index(self, generation: int) -> PassageIndex:
+    def _load_index(self, generation: int, previous: PassageIndex | None) -> PassageIndex:
+        with self.sessions() as session:
+            ready = set(session.scalars(select(store.Document.id).where(store.Document.status == store.READY)))
+        known = {row.document_id for row in previous.rows} if previous else set()
+        added = self._passage_rows(ready - known)
+        if previous is None:
+            return PassageIndex(added, generation)
+        return previous.changed(generation, ready, added)
+
+    def _passage_rows(self, document_ids: set[str]) -> list[PassageRow]:
         # Columns, not ORM objects: a province's store holds 100,000 passages, and documents'
         # full texts are not needed here.
         D, P = store.Document, store.Passage
@@ -378,18 +388,20 @@ class Assistant:
             .order_by(D.ingested_at, D.id, P.ordinal)
         )
         rows: list[PassageRow] = []
+        ids = sorted(document_ids)
         with self.sessions() as session:
-            for r in session.execute(query):
-                rows.append(
-                    PassageRow(
-                        *r[:10],
-                        context_terms=frozenset(terms(f"{r.title}\n{r.section_path}")),
-                        units=frozenset(self.units.find_all(f"{r.section_path}\n{r.text}")),
-                        classified=r.classification is not None,
-                        ocr=r.ocr,
+            for start in range(0, len(ids), 500):  # bounded IN lists
+                for r in session.execute(query.where(D.id.in_(ids[start : start + 500]))):
+                    rows.append(
+                        PassageRow(
+                            *r[:10],
+                            context_terms=frozenset(terms(f"{r.title}\n{r.section_path}")),
+                            units=frozenset(self.units.find_all(f"{r.section_path}\n{r.text}")),
+                            classified=r.classification is not None,
+                            ocr=r.ocr,
+                        )
                     )
-                )
-        return PassageIndex(rows, generation)
+        return rows
 
     # ------------------------------------------------------------------ backup
 

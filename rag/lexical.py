@@ -46,43 +46,54 @@ class LexicalHit:
 
 
 class LexicalIndex:
-    """An immutable BM25 index over rows of term lists; rebuild to change it."""
+    """An immutable BM25 index over rows of term lists. `extended` makes the next one from this
+    one, tokenising only the new rows: a province's 100,000 passages are not re-read when one
+    document is added."""
 
     def __init__(self, rows: Iterable[list[str]]) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self._set_counts(self._count(rows))
+
+    def _count(self, rows: Iterable[list[str]]) -> sparse.csr_matrix:
         # Rows are consumed one at a time into compact arrays: at 100,000 passages the term
         # lists alone would take gigabytes if they were all held at once.
-        vocabulary: dict[str, int] = {}
         indptr = array("q", [0])
         indices = array("i")
         data = array("f")
-        lengths = array("f")
         for row in rows:
             for term, count in Counter(row).items():
-                indices.append(vocabulary.setdefault(term, len(vocabulary)))
+                indices.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
                 data.append(count)
             indptr.append(len(indices))
-            lengths.append(len(row))
-        self.vocabulary = vocabulary
-        n = len(lengths)
-        self.size = n
-        matrix = sparse.csr_matrix(
+        return sparse.csr_matrix(
             (
                 np.frombuffer(data, dtype=np.float32),
                 np.frombuffer(indices, dtype=np.int32),
                 np.frombuffer(indptr, dtype=np.int64),
             ),
-            shape=(n, max(len(vocabulary), 1)),
+            shape=(len(indptr) - 1, max(len(self.vocabulary), 1)),
         )
-        length = np.frombuffer(lengths, dtype=np.float32)
-        avg = float(length.mean()) if n else 1.0
-        df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
+
+    def _set_counts(self, counts: sparse.spmatrix) -> None:
+        self._counts = counts.tocsc()  # term frequencies; queries read the columns of their terms
+        n = self.size = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
+        avg = float(lengths.mean()) if n else 1.0
+        df = np.diff(self._counts.indptr).astype(np.float32)
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        # Precompute the BM25 weight of every (row, term) so a query is a column sum.
-        norm = K1 * (1 - B + B * length / max(avg, 1e-6))
-        weights = matrix.copy()
-        row_of = np.repeat(np.arange(n), np.diff(matrix.indptr))
-        weights.data = (matrix.data * (K1 + 1) / (matrix.data + norm[row_of])) * self.idf[matrix.indices]
-        self._weights = weights.tocsc()
+        self._norm = (K1 * (1 - B + B * lengths / max(avg, 1e-6))).astype(np.float32)
+
+    def extended(self, keep: np.ndarray, rows: Iterable[list[str]]) -> LexicalIndex:
+        """A new index: the rows of this one selected by `keep` (indices), then `rows`."""
+        new = LexicalIndex.__new__(LexicalIndex)
+        new.vocabulary = dict(self.vocabulary)
+        added = new._count(rows)
+        width = max(len(new.vocabulary), 1)
+        kept = self._counts[keep]
+        kept.resize((kept.shape[0], width))
+        added.resize((added.shape[0], width))
+        new._set_counts(sparse.vstack([kept.tocsr(), added], format="csr"))
+        return new
 
     def term_ids(self, query_terms: list[str]) -> list[int]:
         return [self.vocabulary[t] for t in dict.fromkeys(query_terms) if t in self.vocabulary]
@@ -91,7 +102,11 @@ class LexicalIndex:
         ids = self.term_ids(query_terms)
         if not ids or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
+        columns = self._counts[:, ids]
+        tf, rows = columns.data, columns.indices
+        idf = np.repeat(self.idf[ids], np.diff(columns.indptr))
+        weights = tf * (K1 + 1) / (tf + self._norm[rows]) * idf
+        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
 
     def search(self, query_terms: list[str], k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
         scores = self.scores(query_terms)

@@ -4,6 +4,7 @@ by commune inside both searches (a passage of another commune is never even scor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -58,14 +59,24 @@ def index_text(title: str, section_path: str, text: str) -> str:
 class PassageIndex:
     """An immutable snapshot of the searchable passages and their lexical index."""
 
-    def __init__(self, rows: list[PassageRow], generation: int) -> None:
+    def __init__(self, rows: list[PassageRow], generation: int, lexical: LexicalIndex | None = None) -> None:
         self.rows = rows
         self.generation = generation
         self.position = {row.id: i for i, row in enumerate(rows)}
-        self.lexical = LexicalIndex(terms(index_text(r.title, r.section_path, r.text)) for r in rows)
+        self.lexical = lexical or LexicalIndex(_terms(rows))
         self.commune_keys = np.asarray([r.commune_key for r in rows], dtype=object)
         self.classified = np.asarray([r.classified for r in rows], dtype=bool)
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})
+
+    def changed(self, generation: int, ready: set[str], added: list[PassageRow]) -> PassageIndex:
+        """The next snapshot: this one's passages of documents still in `ready`, then `added`."""
+        keep = [i for i, row in enumerate(self.rows) if row.document_id in ready]
+        rows = [self.rows[i] for i in keep] + added
+        return PassageIndex(rows, generation, self.lexical.extended(np.asarray(keep, dtype=np.int64), _terms(added)))
+
+
+def _terms(rows: list[PassageRow]) -> Iterator[list[str]]:
+    return (terms(index_text(r.title, r.section_path, r.text)) for r in rows)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
+from rag.retrieve import PassageIndex
+from rag.understand import understand
 from tests import backends
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -76,6 +78,27 @@ def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_cop
     assert result.returncode == 0 and "Thêm mới: an-hoa.txt" in result.stdout, result.stderr
     answer = live.ask(question)  # the running assistant notices the change on its next question
     assert "trồng cam sành" in answer.answer
+
+
+def test_an_index_brought_up_to_date_ranks_like_one_built_afresh(corpus_copy: Path, embedder) -> None:
+    """After documents are added and deleted elsewhere, the running assistant updates its index
+    by reading only what changed; its answers must not differ from a fresh start's."""
+    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    live.index()
+    other = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    other.delete(next(d.id for d in other.documents() if d.commune == "Phú Trung"))
+    notice = corpus_copy.parent / "an-hoa.txt"
+    notice.write_text(NOTICE, encoding="utf-8")
+    assert other.ingest([notice]).added == ["an-hoa.txt"]
+    updated, afresh = live.index(), Assistant(backends.settings_for(corpus_copy), embedder=embedder).index()
+    assert sorted(r.id for r in updated.rows) == sorted(r.id for r in afresh.rows)
+    for question in ("Hội Nông dân tháng 12 phải làm gì?", "Hội CCB dư nợ ủy thác bao nhiêu?", "Chỉ thị 50 nói gì?"):
+        words = understand(question, updated.communes, live.units).terms
+        assert _ranked(updated, words) == _ranked(afresh, words), question
+
+
+def _ranked(index: PassageIndex, words: list[str]) -> dict[str, float]:
+    return {index.rows[h.row].id: round(h.score, 4) for h in index.lexical.search(words, 20)}
 
 
 def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
