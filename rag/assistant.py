@@ -37,6 +37,7 @@ from rag.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 TURNS_KEPT = 5  # per conversation, for follow-up questions
+TASKS_SHOWN = 40  # in one answer when a unit's tasks span several communes
 EXPORTED_METADATA = (
     "title",
     "doc_type",
@@ -323,27 +324,34 @@ class Assistant:
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
                 for unit in query.units:
-                    _, found = knowledge.tasks(session, self.units, unit, period=period)
-                    found = [
-                        t
-                        for t in found
-                        if (communes is None or commune_key(t.commune) in communes) and t.document_id not in hidden
-                    ]
+                    _, found = knowledge.tasks(session, self.units, unit, communes, period)
+                    found = [t for t in found if t.document_id not in hidden]
                     if found:
-                        return task_answer(query.text, unit, found, as_passages(hits)), None
+                        return self._task_answer(query.text, unit, found, as_passages(hits)), None
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
-                card = knowledge.directive(session, query.doc_numbers[0])
+                card = knowledge.directive(session, query.doc_numbers[0], communes)
             if card is not None:
-                card.mentions[:] = [
-                    m
-                    for m in card.mentions
-                    if (communes is None or commune_key(m.commune) in communes) and m.document_id not in hidden
-                ]
+                card.mentions[:] = [m for m in card.mentions if m.document_id not in hidden]
                 if card.mentions:
                     return directive_answer(query.text, card, as_passages(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.
         return build_answer(query, hits, index.lexical, self.units), hits
+
+    @staticmethod
+    def _task_answer(question: str, unit: str, found: list[TaskView], passages: list[Any]) -> Answer:
+        """A unit's tasks; across many communes (a province's store, a question naming none)
+        only those of the latest documents, with a hint to name the commune."""
+        communes = {t.commune for t in found}
+        if len(communes) <= 1 or len(found) <= TASKS_SHOWN:
+            return task_answer(question, unit, found, passages)
+        answer = task_answer(question, unit, found[-TASKS_SHOWN:], passages)
+        example = found[-1].commune
+        answer.note = (
+            f"{unit} có {len(found)} nhiệm vụ ở {len(communes)} xã; đây là {TASKS_SHOWN} nhiệm vụ trong các văn bản "
+            f"mới nhất. Hãy nêu tên xã để xem đủ, ví dụ: «{question.rstrip('?')} xã {example}?»."
+        )
+        return answer
 
     def index(self) -> PassageIndex:
         """The current snapshot, brought up to date when another process or call changed the
@@ -465,7 +473,7 @@ class Assistant:
     def tasks(self, unit: str, commune: str | None = None, period: str | None = None) -> tuple[str, list[TaskView]]:
         """(canonical unit, its tasks); the unit may be named by any alias, with or without diacritics."""
         with self.sessions() as session:
-            canonical, found = knowledge.tasks(session, self.units, unit, commune, period)
+            canonical, found = knowledge.tasks(session, self.units, unit, [commune] if commune else None, period)
         if canonical is None:
             raise NotFoundError(
                 f"Không nhận ra đơn vị «{unit}». Xem danh sách đơn vị bằng lệnh «trolyxa units» "

@@ -37,19 +37,19 @@ def _period_matches(asked: str, period: str | None) -> bool:
     return bool(re.search(rf"(?:^| ){re.escape(key)}(?:$|[ /])", have))
 
 
-def _ready(model: Any, commune: str | None = None) -> Select[Any]:
-    """`model` rows of searchable documents, with their document, oldest document first."""
+def _ready(model: Any, communes: list[str] | None = None) -> Select[Any]:
+    """(row, document, passage) of `model` in searchable documents, oldest document first;
+    `communes` (names or keys) filters in SQL."""
     query = (
-        select(model, store.Document)
+        select(model, store.Document, store.Passage)
         .join(store.Document, model.document_id == store.Document.id)
+        .join(store.Passage, model.passage_id == store.Passage.id)
         .where(store.Document.status == store.READY)
         .order_by(store.Document.ingested_at, model.start)
     )
-    return query.where(store.Document.commune_key == commune_key(commune)) if commune else query
-
-
-def _passage(session: Session, passage_id: str) -> store.Passage | None:
-    return session.get(store.Passage, passage_id)
+    if communes is not None:
+        query = query.where(store.Document.commune_key.in_([commune_key(c) for c in communes]))
+    return query
 
 
 def _quote_in(passage: store.Passage, start: int, end: int, text: str) -> str:
@@ -59,18 +59,15 @@ def _quote_in(passage: store.Passage, start: int, end: int, text: str) -> str:
 
 
 def tasks(
-    session: Session, units: UnitRegistry, unit: str, commune: str | None = None, period: str | None = None
+    session: Session, units: UnitRegistry, unit: str, communes: list[str] | None = None, period: str | None = None
 ) -> tuple[str | None, list[TaskView]]:
     """(canonical unit or None when the name is unknown, its tasks)."""
     canonical = units.resolve(unit) or (units.at_start(unit).canonical if units.at_start(unit) else None)
     if canonical is None:
         return None, []
     out: list[TaskView] = []
-    for task, doc in session.execute(_ready(store.Task, commune).where(store.Task.unit == canonical)):
+    for task, doc, passage in session.execute(_ready(store.Task, communes).where(store.Task.unit == canonical)):
         if period and not _period_matches(period, task.period):
-            continue
-        passage = _passage(session, task.passage_id)
-        if passage is None:
             continue
         out.append(
             TaskView(
@@ -93,14 +90,14 @@ def tasks(
     return canonical, out
 
 
-def directive(session: Session, code: str) -> DirectiveCard | None:
+def directive(session: Session, code: str, communes: list[str] | None = None) -> DirectiveCard | None:
     """Everything the documents say of one directive, with every mention and its quote."""
     rows = session.execute(
-        _ready(store.DirectiveMention).where(store.DirectiveMention.key == directive_key(code))
+        _ready(store.DirectiveMention, communes).where(store.DirectiveMention.key == directive_key(code))
     ).all()
     if not rows:
         return None
-    mentions = [m for m, _ in rows]
+    mentions = [m for m, _, _ in rows]
 
     def best(values: list[str | None]) -> str | None:
         present = [v for v in values if v]
@@ -108,10 +105,7 @@ def directive(session: Session, code: str) -> DirectiveCard | None:
 
     subjects = [m.subject for m in mentions if m.subject]
     views: list[MentionView] = []
-    for mention, doc in rows:
-        passage = _passage(session, mention.passage_id)
-        if passage is None:
-            continue
+    for mention, doc, passage in rows:
         views.append(
             MentionView(
                 doc.id,
@@ -147,17 +141,14 @@ def _sentence_around(passage: store.Passage, start: int, end: int) -> str:
 
 
 def unit_list(session: Session, commune: str | None = None) -> list[UnitInfo]:
-    counts = Counter(task.unit for task, _ in session.execute(_ready(store.Task, commune)))
+    counts = Counter(task.unit for task, _, _ in session.execute(_ready(store.Task, [commune] if commune else None)))
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
     return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
 
 
 def figures(session: Session, commune: str | None = None) -> list[FigureView]:
     out: list[FigureView] = []
-    for figure, doc in session.execute(_ready(store.Figure, commune)):
-        passage = _passage(session, figure.passage_id)
-        if passage is None:
-            continue
+    for figure, doc, passage in session.execute(_ready(store.Figure, [commune] if commune else None)):
         out.append(
             FigureView(
                 figure.value,

@@ -21,7 +21,7 @@ import bot.access  # noqa: F401  (the bot's tables belong to the schema too)
 from bench.generate import generate
 from bench.servers import ChromaServer
 from rag import store
-from rag.assistant import Assistant
+from rag.assistant import TASKS_SHOWN, Assistant
 from rag.embed import HashEmbedder
 from rag.errors import StoreMismatchError
 from tests import backends
@@ -157,3 +157,14 @@ def test_a_damaged_vector_index_is_detected_and_rebuilt_from_sql(tmp_path: Path,
         assert "Kho dữ liệu nhất quán." in checked.stdout, checked.stdout + checked.stderr
     finally:
         server.stop()
+
+
+def test_a_unit_s_tasks_across_many_communes_are_capped_with_a_hint(tmp_path: Path, generated: Path) -> None:
+    """At province scale a task question naming no commune would list hundreds of tasks: the
+    latest ones are shown, and the answer says how to narrow it."""
+    assistant = _build(tmp_path / "data", generated)
+    answer = assistant.ask("Ban Xây dựng Đảng phải làm gì?")
+    assert len(answer.citations) == TASKS_SHOWN and answer.note and "Hãy nêu tên xã" in answer.note
+    commune = answer.citations[-1].commune
+    named = assistant.ask(f"Ban Xây dựng Đảng xã {commune} phải làm gì?")
+    assert named.note is None and {c.commune for c in named.citations} == {commune}
