@@ -318,7 +318,7 @@ class Assistant:
             permitted = {commune_key(name) for name in allowed}
             communes = [c for c in (communes or index.communes) if c in permitted]
         hits = self.retriever.search(index, query, k=10, communes=communes, classified=classified)
-        hidden = set() if classified else {r.document_id for r in index.rows if r.classified}
+        hidden = frozenset() if classified else index.classified_documents
         # Questions the extracted knowledge answers better than free text; retrieval otherwise.
         if query.units and query.asks_tasks:
             period = query.periods[0] if query.periods else None

@@ -64,9 +64,17 @@ class PassageIndex:
         self.generation = generation
         self.position = {row.id: i for i, row in enumerate(rows)}
         self.lexical = lexical or LexicalIndex(_terms(rows))
-        self.commune_keys = np.asarray([r.commune_key for r in rows], dtype=object)
-        self.classified = np.asarray([r.classified for r in rows], dtype=bool)
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})
+        code = {key: i for i, key in enumerate(self.communes)}
+        self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
+        self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
+        self.classified = np.asarray([r.classified for r in rows], dtype=bool)
+
+    def in_communes(self, keys: list[str]) -> np.ndarray:
+        """Which rows belong to one of these communes (folded keys)."""
+        asked = set(keys)
+        wanted = [i for i, key in enumerate(self.communes) if key in asked]
+        return np.isin(self._commune_codes, wanted)
 
     def changed(self, generation: int, ready: set[str], added: list[PassageRow]) -> PassageIndex:
         """The next snapshot: this one's passages of documents still in `ready`, then `added`."""
@@ -115,7 +123,7 @@ class Retriever:
         `classified=False` leaves out documents marked MẬT, inside both searches."""
         if not index.rows:
             return []
-        allowed = None if communes is None else np.isin(index.commune_keys, communes)
+        allowed = None if communes is None else index.in_communes(communes)
         if not classified and index.classified.any():
             allowed = ~index.classified if allowed is None else allowed & ~index.classified
         if allowed is not None and not allowed.any():
