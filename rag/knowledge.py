@@ -38,24 +38,36 @@ def _period_matches(asked: str, period: str | None) -> bool:
 
 
 def _ready(model: Any, communes: list[str] | None = None) -> Select[Any]:
-    """(row, document, passage) of `model` in searchable documents, oldest document first;
-    `communes` (names or keys) filters in SQL."""
+    """Rows of `model` in searchable documents with what a citation needs of their document
+    (`doc_*`) and passage (`passage_*`), oldest document first; `communes` (names or keys)
+    filters in SQL. Plain rows, not ORM objects: a province has thousands per unit."""
+    D, P = store.Document, store.Passage
     query = (
-        select(model, store.Document, store.Passage)
-        .join(store.Document, model.document_id == store.Document.id)
-        .join(store.Passage, model.passage_id == store.Passage.id)
-        .where(store.Document.status == store.READY)
-        .order_by(store.Document.ingested_at, model.start)
+        select(
+            *model.__table__.columns,
+            D.title.label("doc_title"),
+            D.commune.label("doc_commune"),
+            D.ocr.label("doc_ocr"),
+            P.text.label("passage_text"),
+            P.start.label("passage_start"),
+            P.end.label("passage_end"),
+            P.section_label.label("passage_section"),
+            P.section_path.label("passage_path"),
+        )
+        .join(D, model.document_id == D.id)
+        .join(P, model.passage_id == P.id)
+        .where(D.status == store.READY)
+        .order_by(D.ingested_at, model.start)
     )
     if communes is not None:
-        query = query.where(store.Document.commune_key.in_([commune_key(c) for c in communes]))
+        query = query.where(D.commune_key.in_([commune_key(c) for c in communes]))
     return query
 
 
-def _quote_in(passage: store.Passage, start: int, end: int, text: str) -> str:
-    """The part of a span that lies in its passage, verbatim."""
-    a, b = max(start, passage.start), min(end, passage.end)
-    return passage.text[a - passage.start : b - passage.start] if a < b else text
+def _quote_in(row: Any) -> str:
+    """The part of a row's span that lies in its passage, verbatim."""
+    a, b = max(row.start, row.passage_start), min(row.end, row.passage_end)
+    return row.passage_text[a - row.passage_start : b - row.passage_start] if a < b else row.text
 
 
 def tasks(
@@ -66,7 +78,7 @@ def tasks(
     if canonical is None:
         return None, []
     out: list[TaskView] = []
-    for task, doc, passage in session.execute(_ready(store.Task, communes).where(store.Task.unit == canonical)):
+    for task in session.execute(_ready(store.Task, communes).where(store.Task.unit == canonical)):
         if period and not _period_matches(period, task.period):
             continue
         out.append(
@@ -76,15 +88,15 @@ def tasks(
                 task.period,
                 task.deadline,
                 task.role,
-                doc.commune,
-                doc.id,
-                doc.title,
-                passage.section_label,
-                passage.section_path,
-                _quote_in(passage, task.start, task.end, task.text),
-                passage.id,
-                passage.text,
-                doc.ocr,
+                task.doc_commune,
+                task.document_id,
+                task.doc_title,
+                task.passage_section,
+                task.passage_path,
+                _quote_in(task),
+                task.passage_id,
+                task.passage_text,
+                task.doc_ocr,
             )
         )
     return canonical, out
@@ -97,7 +109,7 @@ def directive(session: Session, code: str, communes: list[str] | None = None) ->
     ).all()
     if not rows:
         return None
-    mentions = [m for m, _, _ in rows]
+    mentions = rows
 
     def best(values: list[str | None]) -> str | None:
         present = [v for v in values if v]
@@ -105,17 +117,17 @@ def directive(session: Session, code: str, communes: list[str] | None = None) ->
 
     subjects = [m.subject for m in mentions if m.subject]
     views: list[MentionView] = []
-    for mention, doc, passage in rows:
+    for mention in rows:
         views.append(
             MentionView(
-                doc.id,
-                doc.title,
-                doc.commune,
-                passage.section_label,
-                _sentence_around(passage, mention.start, mention.end),
-                passage.id,
-                passage.text,
-                doc.ocr,
+                mention.document_id,
+                mention.doc_title,
+                mention.doc_commune,
+                mention.passage_section,
+                _sentence_around(mention),
+                mention.passage_id,
+                mention.passage_text,
+                mention.doc_ocr,
             )
         )
     first = mentions[0]
@@ -131,24 +143,24 @@ def directive(session: Session, code: str, communes: list[str] | None = None) ->
     )
 
 
-def _sentence_around(passage: store.Passage, start: int, end: int) -> str:
-    """The sentence (or clause) of the passage that holds a mention, verbatim."""
-    local = start - passage.start
-    for a, b in sentence_spans(passage.text):
+def _sentence_around(row: Any) -> str:
+    """The sentence (or clause) of a row's passage that holds its span, verbatim."""
+    local = row.start - row.passage_start
+    for a, b in sentence_spans(row.passage_text):
         if a <= local < b:
-            return passage.text[a:b]
-    return passage.text[max(0, local) : max(0, end - passage.start)]
+            return row.passage_text[a:b]
+    return row.passage_text[max(0, local) : max(0, row.end - row.passage_start)]
 
 
 def unit_list(session: Session, commune: str | None = None) -> list[UnitInfo]:
-    counts = Counter(task.unit for task, _, _ in session.execute(_ready(store.Task, [commune] if commune else None)))
+    counts = Counter(task.unit for task in session.execute(_ready(store.Task, [commune] if commune else None)))
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
     return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
 
 
 def figures(session: Session, commune: str | None = None) -> list[FigureView]:
     out: list[FigureView] = []
-    for figure, doc, passage in session.execute(_ready(store.Figure, [commune] if commune else None)):
+    for figure in session.execute(_ready(store.Figure, [commune] if commune else None)):
         out.append(
             FigureView(
                 figure.value,
@@ -156,11 +168,11 @@ def figures(session: Session, commune: str | None = None) -> list[FigureView]:
                 figure.unit,
                 figure.label,
                 figure.period,
-                doc.commune,
-                doc.id,
-                doc.title,
-                passage.section_label,
-                _sentence_around(passage, figure.start, figure.end),
+                figure.doc_commune,
+                figure.document_id,
+                figure.doc_title,
+                figure.passage_section,
+                _sentence_around(figure),
             )
         )
     return out
