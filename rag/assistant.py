@@ -573,8 +573,9 @@ class Assistant:
         """Whether Chroma finds stored passages by their own vectors. Chroma issue #7090
         (1.5.9) reports HNSW segments that no longer load after a server restart; a damaged
         segment can also answer nothing, silently. Then the collection is rebuilt from SQL.
-        One probe found is enough: HNSW is approximate, and among thousands of near-identical
-        passages (the same report template in a hundred communes) a healthy index may miss one."""
+        One probe found is enough, and so is one failed search the other way: HNSW is
+        approximate, and among thousands of near-identical passages (the same report template
+        in a hundred communes) a healthy index may miss one."""
         with self.sessions() as session:
             base = (
                 select(store.Passage.id, store.Passage.vector)
@@ -586,9 +587,15 @@ class Assistant:
                 *session.execute(base.order_by(store.Passage.id).limit(3)),
                 *session.execute(base.order_by(store.Passage.id.desc()).limit(2)),
             ]
-        return not probes or any(
-            self.vectors.finds(pid, np.frombuffer(vector, dtype=np.float32)) for pid, vector in probes if vector
-        )
+        for pid, vector in probes:
+            # Stop at the first failed search: Chroma's bindings can abort the process when a
+            # damaged segment is searched again and again.
+            found = self.vectors.finds(pid, np.frombuffer(vector or b"", dtype=np.float32))
+            if found is None:
+                return False
+            if found:
+                return True
+        return not probes
 
     def doctor(self, repair: bool = False) -> dict[str, Any]:
         """Check that SQL and Chroma agree (every ready passage has its vector, no vector lacks

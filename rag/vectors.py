@@ -95,16 +95,17 @@ class VectorStore:
     def passage_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 
-    def finds(self, passage_id: str, vector: np.ndarray) -> bool:
+    def finds(self, passage_id: str, vector: np.ndarray) -> bool | None:
         """Whether a search with a stored passage's own vector returns that passage, or a
-        passage with the very same vector (the same paragraph in several documents)."""
+        passage with the very same vector (the same paragraph in several documents); None when
+        the search fails outright, which only a damaged index does."""
         try:
             hits = self.query(vector, 5, None)
         except StoreMismatchError:
             return True  # vectors of another model: `reindex` is the remedy, not a rebuild
         except Exception as exc:  # Chroma reports a damaged index as assorted internal errors
             log.warning("vector index failed a probe search: %s", exc)
-            return False
+            return None
         return any(hit.passage_id == passage_id for hit in hits) or bool(hits and hits[0].similarity > 0.9999)
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:

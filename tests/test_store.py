@@ -96,7 +96,7 @@ def _finds_its_own_passages(assistant: Assistant) -> bool:
         rows = session.execute(select(store.Passage.id, store.Passage.vector).limit(200)).all()
     found = 0
     for pid, vector in rows:
-        found += assistant.vectors.finds(pid, np.frombuffer(vector, dtype=np.float32))
+        found += assistant.vectors.finds(pid, np.frombuffer(vector, dtype=np.float32)) is True
     return found >= 0.95 * len(rows)  # HNSW is approximate; a broken index finds nothing
 
 

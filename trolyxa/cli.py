@@ -114,7 +114,7 @@ def _setup_logging(settings: Settings, verbose: bool) -> None:
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "urllib3"):
+    for noisy in ("alembic", "chromadb", "httpx", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
