@@ -27,6 +27,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Modules that never open a store: the --servers pass has nothing to add to them.
+STORE_INDEPENDENT = {"test_text", "test_parse", "test_fuzz", "test_embeddings", "test_deploy"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--servers"):
+        return
+    skip = pytest.mark.skip(reason="does not touch the store; run in the default pass")
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in STORE_INDEPENDENT:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[backends.Embedded]:
     if not request.config.getoption("--servers"):
