@@ -14,6 +14,8 @@ from rag.text import fold, sentence_spans
 from rag.understand import Query
 from rag.units import UnitRegistry
 
+TASKS_SHOWN = 40  # in one answer when a unit's tasks span several communes
+
 ABSTAIN_TEXT = "Các tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 # Share of the question's informative terms (IDF-weighted) that the best sentence, with its
 # headings, must hold.
@@ -240,7 +242,17 @@ def as_passages(hits: list[Hit]) -> list[Passage]:
 
 
 def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[Passage]) -> Answer:
-    """A unit's task list, grouped by commune and period, every task cited."""
+    """A unit's task list, grouped by commune and period, every task cited. Across many
+    communes (a province's store, a question naming none) only the tasks of the latest
+    documents, with a hint to name the commune."""
+    note = None
+    communes = {t.commune for t in tasks}
+    if len(communes) > 1 and len(tasks) > TASKS_SHOWN:
+        note = (
+            f"{unit} có {len(tasks)} nhiệm vụ ở {len(communes)} xã; đây là {TASKS_SHOWN} nhiệm vụ trong các văn bản "
+            f"mới nhất. Hãy nêu tên xã để xem đủ, ví dụ: «{question.rstrip('?')} xã {tasks[-1].commune}?»."
+        )
+        tasks = tasks[-TASKS_SHOWN:]
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     lines: list[str] = []
@@ -268,7 +280,7 @@ def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[
                 task.ocr,
             )
         )
-    return Answer(question, "\n".join(lines), False, citations=citations, passages=passages)
+    return Answer(question, "\n".join(lines), False, citations=citations, passages=passages, note=note)
 
 
 def directive_answer(question: str, card: DirectiveCard, passages: list[Passage]) -> Answer:

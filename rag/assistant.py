@@ -7,7 +7,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,6 @@ from rag.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 TURNS_KEPT = 5  # per conversation, for follow-up questions
-TASKS_SHOWN = 40  # in one answer when a unit's tasks span several communes
 EXPORTED_METADATA = (
     "title",
     "doc_type",
@@ -92,7 +90,7 @@ class Assistant:
         """Add, replace or skip each file; one bad file never stops the batch."""
         files = list(_expand(paths))
         report = IngestReport()
-        with self._writer_lock():
+        with self._lock("writer"):
             for done, (path, problem) in enumerate(files, start=1):
                 if progress:
                     progress(path.name, done - 1, len(files))
@@ -214,11 +212,6 @@ class Assistant:
         Held across hosts when the database is PostgreSQL (see store.exclusive)."""
         return store.exclusive(self.engine, self.settings.data_dir, name, wait)
 
-    @contextmanager
-    def _writer_lock(self) -> Iterator[None]:
-        with self._lock("writer"):
-            yield
-
     def _load_units(self) -> UnitRegistry:
         """The seed registry, stored once, joined by units found in documents."""
         registry = UnitRegistry()
@@ -327,7 +320,7 @@ class Assistant:
                     _, found = knowledge.tasks(session, self.units, unit, communes, period)
                     found = [t for t in found if t.document_id not in hidden]
                     if found:
-                        return self._task_answer(query.text, unit, found, as_passages(hits)), None
+                        return task_answer(query.text, unit, found, as_passages(hits)), None
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
                 card = knowledge.directive(session, query.doc_numbers[0], communes)
@@ -337,21 +330,6 @@ class Assistant:
                     return directive_answer(query.text, card, as_passages(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.
         return build_answer(query, hits, index.lexical, self.units), hits
-
-    @staticmethod
-    def _task_answer(question: str, unit: str, found: list[TaskView], passages: list[Any]) -> Answer:
-        """A unit's tasks; across many communes (a province's store, a question naming none)
-        only those of the latest documents, with a hint to name the commune."""
-        communes = {t.commune for t in found}
-        if len(communes) <= 1 or len(found) <= TASKS_SHOWN:
-            return task_answer(question, unit, found, passages)
-        answer = task_answer(question, unit, found[-TASKS_SHOWN:], passages)
-        example = found[-1].commune
-        answer.note = (
-            f"{unit} có {len(found)} nhiệm vụ ở {len(communes)} xã; đây là {TASKS_SHOWN} nhiệm vụ trong các văn bản "
-            f"mới nhất. Hãy nêu tên xã để xem đủ, ví dụ: «{question.rstrip('?')} xã {example}?»."
-        )
-        return answer
 
     def index(self) -> PassageIndex:
         """The current snapshot, brought up to date when another process or call changed the
@@ -451,7 +429,7 @@ class Assistant:
         """Rebuild from an export: each document is ingested again from its text and metadata
         (passages, vectors and knowledge are derived anew, with this installation's model)."""
         report = IngestReport()
-        with self._writer_lock():
+        with self._lock("writer"):
             for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
                 if not line.strip():
                     continue
@@ -522,7 +500,7 @@ class Assistant:
             ]
 
     def delete(self, doc_id: str) -> DocumentInfo:
-        with self._writer_lock():
+        with self._lock("writer"):
             info = next(
                 (d for d in self.documents() if d.id == doc_id or (d.id.startswith(doc_id) and len(doc_id) >= 6)), None
             )
@@ -530,6 +508,7 @@ class Assistant:
                 raise NotFoundError(f"Không có tài liệu mã «{doc_id}». Xem danh sách mã bằng lệnh «trolyxa documents».")
             with self.sessions() as session, session.begin():
                 store.retire(session, info.id)
+                store.bump_generation(session)
             self._drop(info.id)
         return info
 
@@ -541,7 +520,7 @@ class Assistant:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every vector from SQL with the configured model (e.g. after changing it)."""
-        with self._writer_lock():
+        with self._lock("writer"):
             return self._rebuild(progress, reembed=True)
 
     def rebuild_vectors(self, progress: Progress | None = None) -> int:
@@ -619,7 +598,7 @@ class Assistant:
         problems += [f"vectors of unknown document {doc_id}" for doc_id in sorted(orphans)]
         problems += [f"unfinished document {doc_id}" for doc_id in pending]
         if repair and problems:
-            with self._writer_lock():
+            with self._lock("writer"):
                 fixed += self.repair()
                 for doc_id in sorted(orphans):
                     self.vectors.delete_document(doc_id)
@@ -648,9 +627,7 @@ class Assistant:
         with self.sessions() as session:
             left = store.unfinished(session)
         for doc_id in left:
-            self.vectors.delete_document(doc_id)
-        with self.sessions() as session, session.begin():
-            store.drop(session, left)
+            self._drop(doc_id)
         if left:
             log.warning("repaired %d unfinished documents", len(left))
         return left

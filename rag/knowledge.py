@@ -7,10 +7,10 @@ period) are applied in SQL.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from rag import store
@@ -153,7 +153,16 @@ def _sentence_around(row: Any) -> str:
 
 
 def unit_list(session: Session, commune: str | None = None) -> list[UnitInfo]:
-    counts = Counter(task.unit for task in session.execute(_ready(store.Task, [commune] if commune else None)))
+    D = store.Document
+    query = (
+        select(store.Task.unit, func.count())
+        .join(D, store.Task.document_id == D.id)
+        .where(D.status == store.READY)
+        .group_by(store.Task.unit)
+    )
+    if commune:
+        query = query.where(D.commune_key == commune_key(commune))
+    counts: dict[str, int] = defaultdict(int, session.execute(query).tuples().all())
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
     return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
 

@@ -299,7 +299,6 @@ def publish(session: Session, document_id: str, replaces: str | None) -> None:
 
 def retire(session: Session, document_id: str) -> None:
     session.execute(update(Document).where(Document.id == document_id).values(status=RETIRED))
-    bump_generation(session)
 
 
 def unfinished(session: Session) -> list[str]:
