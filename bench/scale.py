@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
-import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +34,7 @@ import numpy as np
 from sqlalchemy import select
 
 from bench import servers
+from bench.benchmark import disk_mb, peak_mb
 from bench.generate import CORPUS, generate
 from rag import store
 from rag.assistant import Assistant
@@ -87,14 +87,8 @@ class CachedVectors(Embedder):
         np.savez(self.path, **self.vectors)
 
 
-def _size_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
-
-
-def _rss_mb(pid: int | None = None) -> float:
-    """Peak resident memory: this process, or another one by pid (Linux)."""
-    if pid is None:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _server_peak_mb(pid: int | None) -> float:
+    """Another process's peak resident memory (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
@@ -109,7 +103,7 @@ def _stores(mode: str, work: Path) -> Iterator[tuple[Settings, Callable[[], tupl
         return
     with servers.postgres() as postgres, servers.ChromaServer(work / "chroma") as chroma:
         settings = Settings(data_dir=work / "data", database_url=f"{postgres.url}/postgres", chroma_url=chroma.url)
-        yield settings, lambda: (_rss_mb(chroma.pid), _size_mb(chroma.path) + _size_mb(postgres.path))
+        yield settings, lambda: (_server_peak_mb(chroma.pid), disk_mb(chroma.path) + disk_mb(postgres.path))
 
 
 def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -> list[dict[str, Any]]:
@@ -156,8 +150,8 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
                         "p95_ms": report["latency_p95_ms"],
                         "recall@5": report["recall@5"],
                         "accuracy": report["answer_accuracy"],
-                        "peak_mb": _rss_mb() + server_mb,
-                        "disk_mb": _size_mb(settings.data_dir) + server_disk,
+                        "peak_mb": peak_mb() + server_mb,
+                        "disk_mb": disk_mb(settings.data_dir) + server_disk,
                     }
                 )
                 print(_line(rows[-1]), flush=True)

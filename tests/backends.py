@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -114,3 +116,18 @@ def env_for(data_dir: Path) -> dict[str, str]:
 
 def copy(source: Path, target: Path) -> None:
     current.copy(source, target)
+
+
+def cli(
+    data: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`trolyxa ARGS` in its own process, over the stores of `data`."""
+    return subprocess.run(
+        [sys.executable, "-m", "trolyxa.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**env_for(data), **(env or {})},
+        input=stdin,
+        timeout=timeout,
+        check=False,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tests import backends
@@ -12,17 +10,7 @@ from tests import backends
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
-def run(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = backends.env_for(data)
-    return subprocess.run(
-        [sys.executable, "-m", "trolyxa.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=300,
-        check=False,
-    )
+run = backends.cli
 
 
 def test_ask_json_contract(corpus_copy: Path) -> None:

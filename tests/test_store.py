@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-import sys
 from pathlib import Path
 
 import chromadb
@@ -21,7 +20,8 @@ import bot.access  # noqa: F401  (the bot's tables belong to the schema too)
 from bench.generate import generate
 from bench.servers import ChromaServer
 from rag import store
-from rag.assistant import TASKS_SHOWN, Assistant
+from rag.answer import TASKS_SHOWN
+from rag.assistant import Assistant
 from rag.embed import HashEmbedder
 from rag.errors import StoreMismatchError
 from tests import backends
@@ -124,14 +124,7 @@ def test_a_chroma_server_restart_with_thousands_of_vectors_keeps_answering(
 
 
 def _cli(data: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trolyxa.cli", *args],
-        env={**backends.env_for(data), "TROLYXA_EMBEDDINGS": "hash", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return backends.cli(data, *args, env={"TROLYXA_EMBEDDINGS": "hash", **env}, timeout=600)
 
 
 @pytest.mark.parametrize("mode", ["embedded", "server"])
