@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from rag import knowledge, store
@@ -20,7 +21,7 @@ from rag.answer import as_passages, build_answer, directive_answer, task_answer
 from rag.chunk import chunk
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.errors import LoadError, NotFoundError, TroLyXaError
+from rag.errors import LoadError, NotFoundError, StoreUnavailableError, TroLyXaError
 from rag.extract import directive_key, discover_units, extract
 from rag.followup import follow_up_subject, resolve
 from rag.generate import Generator
@@ -67,12 +68,21 @@ class Assistant:
         self.embedder = embedder or make_embedder(self.settings.embeddings)
         # Processes starting together (bot replicas, an ingest job) migrate the schema and create
         # the collection and the unit registry one at a time.
-        with self._lock("schema"):
-            store.upgrade_schema(self.engine)
-            self.vectors = VectorStore(
-                self.embedder.name, self.settings.chroma_collection, self.settings.chroma_path, self.settings.chroma_url
-            )
-            self.units = self._load_units()
+        try:
+            with self._lock("schema"):
+                store.upgrade_schema(self.engine)
+                self.vectors = VectorStore(
+                    self.embedder.name,
+                    self.settings.chroma_collection,
+                    self.settings.chroma_path,
+                    self.settings.chroma_url,
+                )
+                self.units = self._load_units()
+        except OperationalError as exc:  # the address is not shown: it may hold a password
+            raise StoreUnavailableError(
+                "Không kết nối được cơ sở dữ liệu. Hãy kiểm tra máy chủ PostgreSQL đang chạy và biến "
+                "TROLYXA_DATABASE_URL (địa chỉ, tên người dùng, mật khẩu)."
+            ) from exc
         # A writer at work elsewhere is alive: its unfinished documents are not a crash's leftovers.
         with self._lock("writer", wait=False) as alone:
             if alone:

@@ -30,3 +30,7 @@ class NotFoundError(TroLyXaError):
 
 class ConfigError(TroLyXaError):
     """A setting in the environment is invalid."""
+
+
+class StoreUnavailableError(TroLyXaError):
+    """A database or Chroma server cannot be reached."""

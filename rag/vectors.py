@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.errors import StoreMismatchError
+from rag.errors import StoreMismatchError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,18 @@ def _client(path: Path | None, url: str | None) -> Any:
     settings = Settings(anonymized_telemetry=False)
     if url:
         parsed = urlparse(url)
-        return chromadb.HttpClient(
-            host=parsed.hostname or "localhost",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        except ValueError as exc:  # chromadb's way of saying the server did not answer
+            raise StoreUnavailableError(
+                f"Không kết nối được máy chủ Chroma tại {parsed.hostname}:{parsed.port or 8000}. Hãy kiểm tra máy chủ "
+                "đang chạy (docker compose ps) và biến TROLYXA_CHROMA_URL."
+            ) from exc
     assert path is not None
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=settings)

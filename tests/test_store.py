@@ -18,12 +18,13 @@ from sqlalchemy import inspect, select, text
 
 import bot.access  # noqa: F401  (the bot's tables belong to the schema too)
 from bench.generate import generate
-from bench.servers import ChromaServer
+from bench.servers import ChromaServer, free_port
 from rag import store
 from rag.answer import TASKS_SHOWN
 from rag.assistant import Assistant
+from rag.config import Settings
 from rag.embed import HashEmbedder
-from rag.errors import StoreMismatchError
+from rag.errors import StoreMismatchError, StoreUnavailableError
 from tests import backends
 
 HEAD = "0002"
@@ -161,3 +162,15 @@ def test_a_unit_s_tasks_across_many_communes_are_capped_with_a_hint(tmp_path: Pa
     commune = answer.citations[-1].commune
     named = assistant.ask(f"Ban Xây dựng Đảng xã {commune} phải làm gì?")
     assert named.note is None and {c.commune for c in named.citations} == {commune}
+
+
+def test_unreachable_servers_are_named_in_vietnamese_without_the_password(tmp_path: Path, embedder) -> None:
+    port = free_port()  # nothing listens there
+    with pytest.raises(StoreUnavailableError, match="TROLYXA_DATABASE_URL") as failed:
+        Assistant(
+            Settings(data_dir=tmp_path / "a", database_url=f"postgresql+psycopg://u:mat-khau@127.0.0.1:{port}/x"),
+            embedder=embedder,
+        )
+    assert "mat-khau" not in str(failed.value)
+    with pytest.raises(StoreUnavailableError, match="máy chủ Chroma"):
+        Assistant(Settings(data_dir=tmp_path / "b", chroma_url=f"http://127.0.0.1:{port}"), embedder=embedder)
