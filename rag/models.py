@@ -29,7 +29,9 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
-class Passage:
+class RetrievedPassage:
+    """A passage retrieved for a question, as interfaces list it."""
+
     id: str
     document_id: str
     title: str
@@ -60,7 +62,7 @@ class Answer:
     answer: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
+    passages: list[RetrievedPassage] = field(default_factory=list)
     note: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -77,6 +77,12 @@ class UnitRegistry:
         self._sorted = sorted(self._by_key, key=len, reverse=True)
         self._any = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, self._sorted)) + r")(?![a-z0-9])")
 
+    def copy(self) -> UnitRegistry:
+        other = UnitRegistry({})
+        other._by_key = dict(self._by_key)
+        other._sorted, other._any = self._sorted, self._any
+        return other
+
     def aliases(self, canonical: str) -> list[str]:
         """Every folded name of a unit, longest first."""
         return [alias for alias in self._sorted if self._by_key[alias] == canonical]

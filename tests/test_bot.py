@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.access import Feedback, SentAnswer
 from bot.app import build
-from bot.handlers import ADMIN_ONLY, FAILED, UNKNOWN_USER
+from bot.context import ADMIN_ONLY, UNKNOWN_USER
+from bot.errors import FAILED
+from bot.records import Feedback, SentAnswer
 from rag.assistant import Assistant
+from rag.scope import Scope
 from tests import backends
 from tests.telegram_emulator import Emulator, Sent
+
+OPERATOR = Scope.operator()
 
 ADMIN = 1001
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +64,7 @@ def run_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder
             telegram_api_base_url=emulator.base_url,
             **extra,
         )
-        assistant = Assistant(settings, embedder=embedder)
+        assistant = Assistant(settings, embedder=embedder).start()
         state = Running(emulator, assistant)
         real_ask = assistant.ask
 
@@ -169,7 +173,7 @@ def test_commune_restriction_is_applied_inside_the_search(running: Running) -> N
         sent = session.scalars(select(SentAnswer).where(SentAnswer.user_id == reader)).all()[-1]
     assert sent.payload["passages"] and {p["commune"] for p in sent.payload["passages"]} == {"Kè Sắt"}
     # another commune's passage cannot be opened through a forged button either
-    xuan_hung = next(d for d in running.assistant.documents() if d.commune == "Xuân Hưng")
+    xuan_hung = next(d for d in running.assistant.documents(OPERATOR) if d.commune == "Xuân Hưng")
     forged = running.emulator.messages_to(reader)[-1]
     before = len(running.emulator.messages_to(reader))
     running.emulator.press(reader, forged, f"pg:{xuan_hung.id}-0005")
@@ -186,7 +190,7 @@ def test_upload_by_admin_and_refusal_for_others(running: Running) -> None:
     [status] = running.emulator.wait_for_messages(ADMIN, before + 1)[before:]
     running.emulator.wait(lambda: "đã thêm mới" in status.text)
     assert status.edits and status.text.startswith("«an-hoa.txt»")  # path tricks stripped from the name
-    assert any(d.file_name == "an-hoa.txt" for d in running.assistant.documents())
+    assert any(d.file_name == "an-hoa.txt" for d in running.assistant.documents(OPERATOR))
     [refused] = running.ask_and_wait(2002, "/xoa abc")
     assert refused.text == ADMIN_ONLY
 
@@ -207,7 +211,7 @@ def test_upload_by_a_non_admin_is_refused(running: Running) -> None:
     running.emulator.send_document(member, "bao-cao.txt", b"Noi dung")
     [refused] = running.emulator.wait_for_messages(member, before + 1)[before:]
     assert refused.text.startswith(ADMIN_ONLY)
-    assert not any(d.file_name == "bao-cao.txt" for d in running.assistant.documents())
+    assert not any(d.file_name == "bao-cao.txt" for d in running.assistant.documents(OPERATOR))
 
 
 def test_rate_limit_answers_politely(running: Running) -> None:
@@ -233,7 +237,7 @@ def test_groups_need_approval_and_answer_mentions(running: Running) -> None:
 
 
 def test_a_failure_is_reported_and_the_bot_keeps_working(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(code: str) -> None:  # a bug in the engine, simulated: no real part fails on demand
+    def broken(code: str, scope: object) -> None:  # a bug in the engine, simulated: no real part fails on demand
         raise RuntimeError("boom")
 
     monkeypatch.setattr(running.assistant, "directive", broken)

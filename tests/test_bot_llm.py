@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import handlers
+from bot import ask as ask_handler
 from tests.openai_server import ScriptedLLM
 from tests.test_bot import ADMIN, Running, run_bot
 
@@ -44,7 +44,7 @@ def bot_with_llm(
 def test_streamed_answer_grows_by_edits_and_never_shows_an_unverified_number(
     bot_with_llm: Running, llm: ScriptedLLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(handlers, "EDIT_INTERVAL", 0.0)  # every verified sentence becomes an edit
+    monkeypatch.setattr(ask_handler, "EDIT_INTERVAL", 0.0)  # every verified sentence becomes an edit
     llm.reply = REPLY
     [message] = bot_with_llm.ask_and_wait(ADMIN, "Hội Cựu chiến binh Kè Sắt đạt những kết quả gì về vốn?")
     bot_with_llm.emulator.wait(lambda: "<b>Nguồn:</b>" in message.text)

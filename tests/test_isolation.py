@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.retrieve import PassageIndex
-from rag.understand import understand
+from rag.scope import Scope
+from rag.search.index import PassageIndex
+from rag.search.understand import understand
 from tests import backends
+
+OPERATOR = Scope.operator()
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 NOTICE = "\n\n".join(
@@ -53,17 +56,17 @@ def test_no_outbound_connection_during_ingest_and_ask(
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", lookup)
-    assistant = Assistant(backends.settings_for(tmp_path / "d"), embedder=embedder)
+    assistant = Assistant(backends.settings_for(tmp_path / "d"), embedder=embedder).start()
     assert assistant.ingest([CORPUS / "xuan-hung_2025-09_thong-bao-ket-luan-giao-ban.txt"]).added
-    assert not assistant.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?").abstained
+    assert not assistant.ask("Ban Xây dựng Đảng tháng 10 phải làm gì?", OPERATOR).abstained
     time.sleep(1.0)  # telemetry clients send from background threads
     assert attempts == []
 
 
 def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_copy: Path, embedder) -> None:
-    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
     question = "Hội Nông dân tháng 12 phải làm gì?"
-    assert "cam sành" not in live.ask(question).answer
+    assert "cam sành" not in live.ask(question, OPERATOR).answer
     notice = corpus_copy.parent / "an-hoa.txt"
     notice.write_text(NOTICE, encoding="utf-8")
     env = backends.env_for(corpus_copy)
@@ -76,21 +79,24 @@ def test_a_document_ingested_by_another_process_is_searchable_at_once(corpus_cop
         check=False,
     )
     assert result.returncode == 0 and "Thêm mới: an-hoa.txt" in result.stdout, result.stderr
-    answer = live.ask(question)  # the running assistant notices the change on its next question
+    answer = live.ask(question, OPERATOR)  # the running assistant notices the change on its next question
     assert "trồng cam sành" in answer.answer
 
 
 def test_an_index_brought_up_to_date_ranks_like_one_built_afresh(corpus_copy: Path, embedder) -> None:
     """After documents are added and deleted elsewhere, the running assistant updates its index
     by reading only what changed; its answers must not differ from a fresh start's."""
-    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
-    live.index()
-    other = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
-    other.delete(next(d.id for d in other.documents() if d.commune == "Phú Trung"))
+    live = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    live.snapshots.current()
+    other = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    other.delete(next(d.id for d in other.documents(OPERATOR) if d.commune == "Phú Trung"))
     notice = corpus_copy.parent / "an-hoa.txt"
     notice.write_text(NOTICE, encoding="utf-8")
     assert other.ingest([notice]).added == ["an-hoa.txt"]
-    updated, afresh = live.index(), Assistant(backends.settings_for(corpus_copy), embedder=embedder).index()
+    updated, afresh = (
+        live.snapshots.current(),
+        Assistant(backends.settings_for(corpus_copy), embedder=embedder).start().snapshots.current(),
+    )
     assert sorted(r.id for r in updated.rows) == sorted(r.id for r in afresh.rows)
     for question in ("Hội Nông dân tháng 12 phải làm gì?", "Hội CCB dư nợ ủy thác bao nhiêu?", "Chỉ thị 50 nói gì?"):
         words = understand(question, updated.communes, live.units).terms
@@ -102,16 +108,16 @@ def _ranked(index: PassageIndex, words: list[str]) -> dict[str, float]:
 
 
 def test_doctor_reports_and_repairs(corpus_copy: Path, embedder) -> None:
-    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
     healthy = assistant.doctor(repair=False)
     assert healthy["problems"] == []
-    doc = assistant.documents()[0]
+    doc = assistant.documents(OPERATOR)[0]
     assistant.vectors.delete_document(doc.id)  # vectors lost, as after a Chroma crash
     report = assistant.doctor(repair=False)
     assert any(doc.id in problem for problem in report["problems"])
     assistant.doctor(repair=True)
     assert assistant.doctor(repair=False)["problems"] == []
-    assert assistant.vectors.document_ids() == {d.id for d in assistant.documents()}
+    assert assistant.vectors.document_ids() == {d.id for d in assistant.documents(OPERATOR)}
 
 
 def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None:
@@ -136,8 +142,8 @@ def test_two_ingestions_at_once_are_serialised(tmp_path: Path, embedder) -> None
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assistant = Assistant(backends.settings_for(data), embedder=embedder)
-    assert len(assistant.documents()) == 2 and assistant.doctor()["problems"] == []
+    assistant = Assistant(backends.settings_for(data), embedder=embedder).start()
+    assert len(assistant.documents(OPERATOR)) == 2 and assistant.doctor()["problems"] == []
 
 
 def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
@@ -189,17 +195,17 @@ def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
 def test_export_then_import_rebuilds_the_same_installation(corpus_copy: Path, tmp_path: Path, embedder) -> None:
     from sqlalchemy import func, select
 
-    from rag import store
+    from rag.store import schema as store
 
-    original = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    original = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
     backup = tmp_path / "sao-luu.jsonl"
-    assert original.export(backup) == 5
+    assert original.export(backup, OPERATOR) == 5
     with backup.open("a", encoding="utf-8") as handle:
         handle.write("{not json\n")
-    rebuilt = Assistant(backends.settings_for(tmp_path / "moi"), embedder=embedder)
+    rebuilt = Assistant(backends.settings_for(tmp_path / "moi"), embedder=embedder).start()
     report = rebuilt.import_from(backup)
     assert len(report.added) == 5 and [name for name, _ in report.failed] == ["dòng 6"]
-    assert {d.id for d in rebuilt.documents()} == {d.id for d in original.documents()}
+    assert {d.id for d in rebuilt.documents(OPERATOR)} == {d.id for d in original.documents(OPERATOR)}
 
     def counts(assistant: Assistant) -> list[int]:
         with assistant.sessions() as session:
@@ -210,4 +216,4 @@ def test_export_then_import_rebuilds_the_same_installation(corpus_copy: Path, tm
 
     assert counts(rebuilt) == counts(original)
     question = "Ban Xây dựng Đảng tháng 10 phải làm gì?"
-    assert rebuilt.ask(question).answer == original.ask(question).answer
+    assert rebuilt.ask(question, OPERATOR).answer == original.ask(question, OPERATOR).answer

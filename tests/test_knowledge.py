@@ -11,8 +11,11 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.errors import NotFoundError
-from rag.evaluate_extraction import run_extraction_evaluation
+from rag.evaluation.extraction import run_extraction_evaluation
+from rag.scope import Scope
 from tests import backends
+
+OPERATOR = Scope.operator()
 
 # A notice of another commune, with other units, other directives and other wording.
 TAN_LAP = """ĐẢNG ỦY XÃ TÂN LẬP
@@ -39,7 +42,7 @@ số 127-KL/TW, 128-KL/TW của Bộ Chính trị; thực hiện Nghị quyết 
 @pytest.fixture
 def with_notice(corpus_copy: Path, embedder, tmp_path: Path) -> Assistant:
 
-    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder)
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
     notice = tmp_path / "tan-lap_2025-11_thong-bao.txt"
     notice.write_text(TAN_LAP, encoding="utf-8")
     assert assistant.ingest([notice]).added == [notice.name]
@@ -54,53 +57,53 @@ def test_extraction_meets_the_bar_on_the_gold_file(assistant: Assistant) -> None
 
 
 def test_tasks_by_any_alias_with_period_from_the_heading(assistant: Assistant) -> None:
-    unit, tasks = assistant.tasks("ubkt dang uy", period="tháng 10")
+    unit, tasks = assistant.tasks("ubkt dang uy", OPERATOR, period="tháng 10")
     assert unit == "Ủy ban Kiểm tra Đảng ủy"
     assert [t.commune for t in tasks] == ["Xuân Hưng", "Xuân Hưng"]
     assert all(t.period == "tháng 10/2025" and t.section == "II.5" for t in tasks)
     assert all(t.quote in t.passage_text for t in tasks)
-    _, cadres = assistant.tasks("Hội CCB")
+    _, cadres = assistant.tasks("Hội CCB", OPERATOR)
     assert [t.period for t in cadres] == ["năm 2026"]  # the 2025 results are not tasks
     with pytest.raises(NotFoundError, match="Không nhận ra đơn vị"):
-        assistant.tasks("Ban Kỹ thuật Vũ trụ")
+        assistant.tasks("Ban Kỹ thuật Vũ trụ", OPERATOR)
 
 
 def test_other_communes_units_and_directives(with_notice: Assistant) -> None:
-    _, police = with_notice.tasks("cong an xa", commune="Tân Lập")
+    _, police = with_notice.tasks("cong an xa", OPERATOR, commune="Tân Lập")
     assert [t.text[:20] for t in police] == ["Tăng cường tuần tra,", "Phối hợp rà soát 37 "]
     assert police[1].deadline == "trước ngày 20/12/2025" and police[0].period == "tháng 12/2025"
-    _, militia = with_notice.tasks("Quân sự xã")
-    _, veterans = with_notice.tasks("CCB", commune="Tân Lập")
+    _, militia = with_notice.tasks("Quân sự xã", OPERATOR)
+    _, veterans = with_notice.tasks("CCB", OPERATOR, commune="Tân Lập")
     assert militia[0].role == "chủ trì" and veterans[0].role == "phối hợp"
-    _, farmers = with_notice.tasks("hoi nong dan", commune="Tân Lập")
+    _, farmers = with_notice.tasks("hoi nong dan", OPERATOR, commune="Tân Lập")
     assert farmers and farmers[0].text.startswith("Đề nghị Hội Nông dân vận động")
-    assert with_notice.tasks("Công an xã", commune="Tân Lập", period="2026")[1] == []
+    assert with_notice.tasks("Công an xã", OPERATOR, commune="Tân Lập", period="2026")[1] == []
 
-    card = with_notice.directive("35-ct/tw")
+    card = with_notice.directive("35-ct/tw", OPERATOR)
     assert (card.code, card.kind, card.date, card.issuer) == ("35-CT/TW", "Chỉ thị", "2024-06-14", "Bộ Chính trị")
     assert card.subject == "đại hội đảng bộ các cấp"
-    assert {m.commune for m in with_notice.directive("128-KL/TW").mentions} == {"Kè Sắt", "Tân Lập"}
+    assert {m.commune for m in with_notice.directive("128-KL/TW", OPERATOR).mentions} == {"Kè Sắt", "Tân Lập"}
     # the fullest subject any mention gives; «Về việc …» in guillemets is read too
-    assert with_notice.directive("2052-qđ/tu").subject == (
+    assert with_notice.directive("2052-qđ/tu", OPERATOR).subject == (
         "chỉ định Ban Chấp hành, Ban Thường vụ, Bí thư, Phó Bí thư Đảng ủy xã Đại Sơn, nhiệm kỳ 2025-2030"
     )
-    tan_lap = [m for m in with_notice.directive("2052-QĐ/TU").mentions if m.commune == "Tân Lập"]
+    tan_lap = [m for m in with_notice.directive("2052-QĐ/TU", OPERATOR).mentions if m.commune == "Tân Lập"]
     assert "«Về việc chỉ định Ban Chấp hành»" in tan_lap[0].quote
-    named = with_notice.directive("Nghị quyết Đại hội Đảng bộ xã")
+    named = with_notice.directive("Nghị quyết Đại hội Đảng bộ xã", OPERATOR)
     assert "Tân Lập" in {m.commune for m in named.mentions}
-    figures = {(f.value, f.unit) for f in with_notice.figures("Tân Lập")}
+    figures = {(f.value, f.unit) for f in with_notice.figures(OPERATOR, "Tân Lập")}
     assert {(1250.0, "hộ dân"), (37.0, "đối tượng"), (14.0, "đợt tuần")} <= figures
 
 
 def test_ask_answers_task_questions_from_the_table(assistant: Assistant) -> None:
-    answer = assistant.ask("Văn phòng Đảng ủy tháng 10 phải làm gì?")
+    answer = assistant.ask("Văn phòng Đảng ủy tháng 10 phải làm gì?", OPERATOR)
     assert answer.answer.count("[1]") == 4 and "Duy trì chế độ thông tin, báo cáo" in answer.answer
-    follow = assistant.ask("Hội Nông dân xã Đại Sơn được giao nhiệm vụ gì trong tháng 10?")
+    follow = assistant.ask("Hội Nông dân xã Đại Sơn được giao nhiệm vụ gì trong tháng 10?", OPERATOR)
     assert follow.abstained  # no such task anywhere: the table falls back to retrieval, which abstains
 
 
 def test_directive_question_is_answered_from_its_mentions(assistant: Assistant) -> None:
-    answer = assistant.ask("Chỉ thị 51-CT/TW nói gì?")
+    answer = assistant.ask("Chỉ thị 51-CT/TW nói gì?", OPERATOR)
     assert "đổi thẻ đảng viên trong toàn Đảng" in answer.answer
     assert all(c.quote in c.text for c in answer.citations)
 

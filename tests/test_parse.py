@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunk import chunk
-from rag.parse import apply_override, parse
+from rag.ingest.chunk import chunk
+from rag.ingest.parse import apply_override, parse
 from rag.text import clean
 from rag.units import UnitRegistry
 

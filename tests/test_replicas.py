@@ -57,7 +57,9 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedde
                 webhook_listen="127.0.0.1",
                 webhook_port=port,
             )
-            applications.append((build(settings, Assistant(settings, embedder=embedder)), webhook_options(settings)))
+            applications.append(
+                (build(settings, Assistant(settings, embedder=embedder).start()), webhook_options(settings))
+            )
         started, stop = threading.Event(), threading.Event()
         failures: list[BaseException] = []
 

@@ -16,54 +16,70 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-import bot.access  # noqa: F401  (the bot's tables belong to the schema too)
 from bench.generate import generate
 from bench.servers import ChromaServer, free_port
-from rag import store
-from rag.answer import TASKS_SHOWN
+from bot import records
+from rag.answer.tables import TASKS_SHOWN
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.embed import HashEmbedder
 from rag.errors import StoreMismatchError, StoreUnavailableError
+from rag.scope import Scope
+from rag.search.embed import HashEmbedder
+from rag.store import database
+from rag.store import schema as store
 from tests import backends
+
+OPERATOR = Scope.operator()
 
 HEAD = "0002"
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(fresh: Assistant) -> None:
+    records.upgrade(fresh.engine, fresh.settings.data_dir)  # the bot's own history, in the same database
     with fresh.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
-    assert store.schema_revision(fresh.engine) == HEAD
+        for metadata, version_table in (
+            (store.Base.metadata, "alembic_version"),
+            (records.BotBase.metadata, "bot_alembic_version"),
+        ):
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "include_name": lambda name, kind, _p, m=metadata: kind != "table" or name in m.tables,
+                    "version_table": version_table,
+                },
+            )
+            assert compare_metadata(context, metadata) == []
+    assert database.schema_revision(fresh.engine) == HEAD
 
 
 def test_an_older_database_is_upgraded_on_start_and_loses_nothing(corpus_copy: Path, embedder) -> None:
     settings = backends.settings_for(corpus_copy)
-    engine = store.make_engine(settings.sql_url)
+    engine = database.make_engine(settings.sql_url)
     with engine.begin() as connection:
-        command.downgrade(store.migrations(connection), "0001")  # as made before vectors were kept in SQL
+        command.downgrade(database.migrations(connection), "0001")  # as made before vectors were kept in SQL
     assert "vector" not in {c["name"] for c in inspect(engine).get_columns("passages")}
     engine.dispose()
 
-    assistant = Assistant(settings, embedder=embedder)
-    assert store.schema_revision(assistant.engine) == HEAD
-    assert len(assistant.documents()) == 5
-    assert "đổi thẻ đảng viên" in assistant.ask("Chỉ thị 51-CT/TW nói gì?").answer
+    assistant = Assistant(settings, embedder=embedder).start()
+    assert database.schema_revision(assistant.engine) == HEAD
+    assert len(assistant.documents(OPERATOR)) == 5
+    assert "đổi thẻ đảng viên" in assistant.ask("Chỉ thị 51-CT/TW nói gì?", OPERATOR).answer
     # Passages from before the upgrade have no stored vector: a rebuild embeds and keeps them.
     assert assistant.rebuild_vectors() == assistant.vectors.count() > 100
     with assistant.sessions() as session:
         assert session.scalar(select(store.Passage.id).where(store.Passage.vector.is_(None))) is None
-    assert "18,695 tỷ đồng" in assistant.ask("Hội CCB dư nợ ủy thác bao nhiêu?").answer
+    assert "18,695 tỷ đồng" in assistant.ask("Hội CCB dư nợ ủy thác bao nhiêu?", OPERATOR).answer
 
 
 def test_a_database_of_a_newer_version_is_refused_with_a_message(tmp_path: Path, embedder) -> None:
     settings = backends.settings_for(tmp_path / "d")
-    Assistant(settings, embedder=embedder).engine.dispose()
-    engine = store.make_engine(settings.sql_url)
+    Assistant(settings, embedder=embedder).start().engine.dispose()
+    engine = database.make_engine(settings.sql_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     engine.dispose()
     with pytest.raises(StoreMismatchError, match="phiên bản Trợ lý Xã mới hơn"):
-        Assistant(settings, embedder=embedder)
+        Assistant(settings, embedder=embedder).start()
 
 
 # ---------------------------------------------------------------- the vector index
@@ -81,7 +97,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build(data: Path, generated: Path, **extra: object) -> Assistant:
-    assistant = Assistant(backends.settings_for(data, embeddings="hash", **extra), embedder=HashEmbedder())
+    assistant = Assistant(backends.settings_for(data, embeddings="hash", **extra), embedder=HashEmbedder()).start()
     assert not assistant.ingest([generated]).failed
     assert assistant.vectors.count() > 1000
     return assistant
@@ -89,7 +105,7 @@ def _build(data: Path, generated: Path, **extra: object) -> Assistant:
 
 def _reopen(data: Path, **extra: object) -> Assistant:
     chromadb.api.client.SharedSystemClient.clear_system_cache()  # a new process would not share it
-    return Assistant(backends.settings_for(data, embeddings="hash", **extra), embedder=HashEmbedder())
+    return Assistant(backends.settings_for(data, embeddings="hash", **extra), embedder=HashEmbedder()).start()
 
 
 def _finds_its_own_passages(assistant: Assistant) -> bool:
@@ -112,13 +128,13 @@ def test_a_chroma_server_restart_with_thousands_of_vectors_keeps_answering(
 ) -> None:
     with ChromaServer(tmp_path / "chroma") as server:
         before = _build(tmp_path / "data", generated, chroma_url=server.url)
-        expected = before.ask(QUESTION).answer
+        expected = before.ask(QUESTION, OPERATOR).answer
         server.stop()
         server.start()
         with caplog.at_level(logging.WARNING):
             after = _reopen(tmp_path / "data", chroma_url=server.url)
         assert _finds_its_own_passages(after)
-        assert after.ask(QUESTION).answer == expected
+        assert after.ask(QUESTION, OPERATOR).answer == expected
         assert after.doctor()["problems"] == []
         rebuilt = "rebuilding the vector index" in caplog.text
         print(f"after the restart the index {'had to be rebuilt (#7090)' if rebuilt else 'loaded intact'}")
@@ -157,10 +173,10 @@ def test_a_unit_s_tasks_across_many_communes_are_capped_with_a_hint(tmp_path: Pa
     """At province scale a task question naming no commune would list hundreds of tasks: the
     latest ones are shown, and the answer says how to narrow it."""
     assistant = _build(tmp_path / "data", generated)
-    answer = assistant.ask("Ban Xây dựng Đảng phải làm gì?")
+    answer = assistant.ask("Ban Xây dựng Đảng phải làm gì?", OPERATOR)
     assert len(answer.citations) == TASKS_SHOWN and answer.note and "Hãy nêu tên xã" in answer.note
     commune = answer.citations[-1].commune
-    named = assistant.ask(f"Ban Xây dựng Đảng xã {commune} phải làm gì?")
+    named = assistant.ask(f"Ban Xây dựng Đảng xã {commune} phải làm gì?", OPERATOR)
     assert named.note is None and {c.commune for c in named.citations} == {commune}
 
 
@@ -170,7 +186,7 @@ def test_unreachable_servers_are_named_in_vietnamese_without_the_password(tmp_pa
         Assistant(
             Settings(data_dir=tmp_path / "a", database_url=f"postgresql+psycopg://u:mat-khau@127.0.0.1:{port}/x"),
             embedder=embedder,
-        )
+        ).start()
     assert "mat-khau" not in str(failed.value)
     with pytest.raises(StoreUnavailableError, match="máy chủ Chroma"):
-        Assistant(Settings(data_dir=tmp_path / "b", chroma_url=f"http://127.0.0.1:{port}"), embedder=embedder)
+        Assistant(Settings(data_dir=tmp_path / "b", chroma_url=f"http://127.0.0.1:{port}"), embedder=embedder).start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.lexical import terms
+from rag.search.lexical import terms
 from rag.text import clean, fold, normalize, parse_fraction, parse_number, sentence_spans
 
 XUAN_HUNG = "\n".join(

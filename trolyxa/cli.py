@@ -18,6 +18,10 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import NotFoundError, TroLyXaError
 from rag.models import Answer, cite_section
+from rag.scope import Scope
+
+# Whoever runs the CLI runs the installation: every commune, MẬT included.
+OPERATOR = Scope.operator()
 
 log = logging.getLogger("trolyxa")
 
@@ -121,7 +125,7 @@ def _setup_logging(settings: Settings, verbose: bool) -> None:
 def _assistant(settings: Settings) -> Any:
     from rag.assistant import Assistant
 
-    return Assistant(settings)
+    return Assistant(settings).start()
 
 
 def _progress_bar() -> Callable[[str, int, int], None]:
@@ -195,20 +199,20 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             if not question:
                 continue
             try:
-                payload = assistant.ask(question, commune=args.commune).to_json()
+                payload = assistant.ask(question, OPERATOR, commune=args.commune).to_json()
             except TroLyXaError as exc:
                 payload = {"question": question, "error": str(exc)}
             print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
         raise TroLyXaError('Hãy nhập câu hỏi, ví dụ: trolyxa ask "Chỉ thị 50-CT/TW nói gì?"')
-    answer = assistant.ask(args.question, commune=args.commune)
+    answer = assistant.ask(args.question, OPERATOR, commune=args.commune)
     print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
     return 0
 
 
 def _documents(args: argparse.Namespace, settings: Settings) -> int:
-    docs = _assistant(settings).documents()
+    docs = _assistant(settings).documents(OPERATOR)
     if args.json:
         return _print_json([d.__dict__ for d in docs])
     if not docs:
@@ -243,7 +247,7 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    count = _assistant(settings).export(args.file)
+    count = _assistant(settings).export(args.file, OPERATOR)
     print(f"Đã sao lưu {count} tài liệu vào {args.file}.")
     return 0
 
@@ -270,7 +274,7 @@ def _bot(args: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    if not assistant.documents():
+    if not assistant.documents(OPERATOR):
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest corpus/")
     print("Trợ lý Xã — gõ câu hỏi rồi Enter; gõ «thoát» hoặc Ctrl+D để kết thúc.")
     conversation = f"console:{os.getpid()}"  # follow-ups ("Còn Hội Nông dân thì sao?") within this session
@@ -285,18 +289,18 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             continue
         try:
-            print(render_answer(assistant.ask(question, commune=args.commune, conversation=conversation)))
+            print(render_answer(assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation)))
         except TroLyXaError as exc:
             print(str(exc))
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.extraction:
-        from rag.evaluate_extraction import run_extraction_evaluation
+        from rag.evaluation.extraction import run_extraction_evaluation
 
         report = run_extraction_evaluation(_assistant(settings))
     else:
-        from rag.evaluate import run_evaluation
+        from rag.evaluation.questions import run_evaluation
 
         report = run_evaluation(_assistant(settings), args.questions, baseline=not args.no_baseline)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else report["table"])
@@ -304,7 +308,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _tasks(args: argparse.Namespace, settings: Settings) -> int:
-    unit, tasks = _assistant(settings).tasks(args.unit, commune=args.commune, period=args.period)
+    unit, tasks = _assistant(settings).tasks(args.unit, OPERATOR, commune=args.commune, period=args.period)
     if args.json:
         print(json.dumps({"unit": unit, "tasks": [t.to_json() for t in tasks]}, ensure_ascii=False, indent=2))
         return 0
@@ -325,7 +329,7 @@ def _tasks(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _directive(args: argparse.Namespace, settings: Settings) -> int:
-    card = _assistant(settings).directive(args.number)
+    card = _assistant(settings).directive(args.number, OPERATOR)
     if args.json:
         return _print_json(card.to_json())
     date = f", ngày {card.date}" if card.date else ""
@@ -340,7 +344,7 @@ def _directive(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _units(args: argparse.Namespace, settings: Settings) -> int:
-    units = _assistant(settings).units_list(args.commune)
+    units = _assistant(settings).units_list(OPERATOR, args.commune)
     if args.json:
         return _print_json([u.__dict__ for u in units])
     for u in units:
@@ -350,7 +354,7 @@ def _units(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _figures(args: argparse.Namespace, settings: Settings) -> int:
-    figures = _assistant(settings).figures(args.commune)
+    figures = _assistant(settings).figures(OPERATOR, args.commune)
     if args.json:
         return _print_json([f.__dict__ for f in figures])
     for f in figures:

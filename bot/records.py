@@ -1,0 +1,88 @@
+"""The bot's own records, in its own tables and migration history (bot/migrations): users
+and their approvals, approved groups, answers as sent (for source buttons), feedback, and
+the updates already handled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from rag.store.database import upgrade_schema
+from rag.store.locks import exclusive
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "bot_alembic_version"
+ALL = "*"
+PENDING, APPROVED, BLOCKED = "pending", "approved", "blocked"
+
+
+class BotBase(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BotUser(BotBase):
+    __tablename__ = "bot_users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
+    name: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["*"]: every commune
+    default_commune: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class BotChat(BotBase):
+    """A group an admin let the bot answer in."""
+
+    __tablename__ = "bot_chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    title: Mapped[str] = mapped_column(String(256), default="")
+
+
+class SentAnswer(BotBase):
+    """An answer as sent, so its source buttons can show the passages later."""
+
+    __tablename__ = "bot_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Feedback(BotBase):
+    __tablename__ = "bot_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    vote: Mapped[int]  # +1 / -1
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class SeenUpdate(BotBase):
+    """Update ids already handled: a redelivered update gets no second reply."""
+
+    __tablename__ = "bot_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+def upgrade(engine: Engine, lock_dir: Path) -> None:
+    """Bring the bot's tables to this version (one process at a time, as the engine's)."""
+    with exclusive(engine, lock_dir, "schema"):
+        upgrade_schema(engine, MIGRATIONS, VERSION_TABLE)

@@ -1,0 +1,142 @@
+"""The searchable snapshot: every ready passage with what retrieval and answers need of it,
+and the lexical index over them. Immutable; a change elsewhere produces the next snapshot,
+reading only the documents added since (`Snapshots`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rag.search.lexical import LexicalIndex, index_text, terms
+from rag.store import documents
+from rag.store.schema import READY, Document, Passage
+from rag.text import fold
+from rag.units import UnitRegistry
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A ready passage as the search index holds it."""
+
+    id: str
+    document_id: str
+    title: str
+    commune: str | None
+    commune_key: str
+    doc_type: str
+    section_label: str
+    section_path: str
+    period: str | None
+    text: str
+    context_terms: frozenset[str]  # terms of the title and heading path
+    units: frozenset[str]  # canonical units named in the passage or its headings
+    classified: bool = False  # the document is marked MẬT / TỐI MẬT
+    ocr: bool = False  # read from a scan: quotes may carry recognition errors
+
+    @cached_property
+    def folded_text(self) -> str:
+        return fold(self.text)
+
+
+class PassageIndex:
+    """An immutable snapshot of the searchable passages and their lexical index."""
+
+    def __init__(self, rows: list[IndexedPassage], generation: int, lexical: LexicalIndex | None = None) -> None:
+        self.rows = rows
+        self.generation = generation
+        self.position = {row.id: i for i, row in enumerate(rows)}
+        self.lexical = lexical or LexicalIndex(_terms(rows))
+        self.communes = sorted({r.commune_key for r in rows if r.commune_key})
+        code = {key: i for i, key in enumerate(self.communes)}
+        self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
+        self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
+        self.classified = np.asarray([r.classified for r in rows], dtype=bool)
+
+    def in_communes(self, keys: list[str]) -> np.ndarray:
+        """Which rows belong to one of these communes (folded keys)."""
+        asked = set(keys)
+        wanted = [i for i, key in enumerate(self.communes) if key in asked]
+        return np.isin(self._commune_codes, wanted)
+
+    def changed(self, generation: int, ready: set[str], added: list[IndexedPassage]) -> PassageIndex:
+        """The next snapshot: this one's passages of documents still in `ready`, then `added`."""
+        keep = [i for i, row in enumerate(self.rows) if row.document_id in ready]
+        rows = [self.rows[i] for i in keep] + added
+        return PassageIndex(rows, generation, self.lexical.extended(np.asarray(keep, dtype=np.int64), _terms(added)))
+
+
+def _terms(rows: list[IndexedPassage]) -> Iterator[list[str]]:
+    return (terms(index_text(r.title, r.section_path, r.text)) for r in rows)
+
+
+class Snapshots:
+    """The current snapshot, brought up to date when another process or call changed the
+    store (the generation counter): only documents added since are read and tokenised."""
+
+    def __init__(self, sessions: sessionmaker[Session], units: UnitRegistry) -> None:
+        self.sessions = sessions
+        self.units = units
+        self._index: PassageIndex | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> PassageIndex:
+        with self.sessions() as session:
+            generation = documents.generation(session)
+        with self._lock:
+            if self._index is None or self._index.generation != generation:
+                self._index = self._load(generation, self._index)
+            return self._index
+
+    def _load(self, generation: int, previous: PassageIndex | None) -> PassageIndex:
+        with self.sessions() as session:
+            ready = set(session.scalars(select(Document.id).where(Document.status == READY)))
+        known = {row.document_id for row in previous.rows} if previous else set()
+        added = self._rows(ready - known)
+        if previous is None:
+            return PassageIndex(added, generation)
+        return previous.changed(generation, ready, added)
+
+    def _rows(self, document_ids: set[str]) -> list[IndexedPassage]:
+        # Columns, not ORM objects: a province's store holds 100,000 passages, and documents'
+        # full texts are not needed here.
+        D, P = Document, Passage
+        query = (
+            select(
+                P.id,
+                P.document_id,
+                D.title,
+                D.commune,
+                D.commune_key,
+                D.doc_type,
+                P.section_label,
+                P.section_path,
+                P.period,
+                P.text,
+                D.classification,
+                D.ocr,
+            )
+            .join(D)
+            .where(D.status == READY)
+            .order_by(D.ingested_at, D.id, P.ordinal)
+        )
+        rows: list[IndexedPassage] = []
+        ids = sorted(document_ids)
+        with self.sessions() as session:
+            for start in range(0, len(ids), 500):  # bounded IN lists
+                for r in session.execute(query.where(D.id.in_(ids[start : start + 500]))):
+                    rows.append(
+                        IndexedPassage(
+                            *r[:10],
+                            context_terms=frozenset(terms(f"{r.title}\n{r.section_path}")),
+                            units=frozenset(self.units.find_all(f"{r.section_path}\n{r.text}")),
+                            classified=r.classification is not None,
+                            ocr=r.ocr,
+                        )
+                    )
+        return rows

@@ -1,0 +1,230 @@
+"""Question understanding: normalise, find the commune, period and intent a question names,
+and keep only the words that say what the question is about.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from rag.ingest.parse import DOC_TYPES
+from rag.search.lexical import STOPWORDS
+from rag.search.vocabulary import EQUIVALENT, concept_spans
+from rag.text import clean, doc_number_tokens, fold, word_tokens
+from rag.units import UnitRegistry
+
+_QUANTITY_RE = re.compile(r"\b(bao nhieu|may|so luong|ty le|tong so|la may)\b")
+_PERIOD_RE = re.compile(r"\b(thang \d{1,2}|quy (?:i{1,3}|iv|\d)|nam 20\d\d|\d+ thang (?:dau|cuoi) nam)\b")
+_QUARTERS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+_TASKS_RE = re.compile(
+    r"nhiem vu|phai lam|lam gi|duoc giao|giao nhiem|phuong huong|ke hoach|can lam|trien khai gi|chi tieu"
+)
+_PERSON_RE = re.compile(r"(?:^| )ai(?: |$)|dong chi nao|nguoi nao|do ai")
+# "Ai phải tổ chức…", "do ai thực hiện" ask for a unit, not a person.
+_UNIT_ACTION_RE = re.compile(r"phai|thuc hien|giao|phu trach|trach nhiem|to chuc|trien khai|tham muu|lam gi")
+_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
+_PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
+_MONEY = ("tien", "dong", "ty", "trieu", "nghin")
+
+
+def count_pattern(folded_question: str) -> re.Pattern[str] | None:
+    """What a sentence must say to answer "bao nhiêu X": a number right before X.
+
+    "Có bao nhiêu đảng viên từ trần?" accepts "từ trần 12 đồng chí" (people are counted
+    as đảng viên, đồng chí, người…); a question with no noun after "bao nhiêu" accepts any
+    number; a question that asks for no quantity gets None.
+    """
+    if not _QUANTITY_RE.search(folded_question):
+        return None
+    match = re.search(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question)
+    words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split())) if match else []
+    if not words:
+        return re.compile(r"\d")
+    noun = " ".join(words)
+    options = {noun, words[0]}
+    if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
+        options.update(_PEOPLE)
+    if words[0] in _MONEY:
+        options.update(_MONEY)
+    alternatives = "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
+    return re.compile(r"\d[\d.,/]*%?\s+(?:" + alternatives + r")\b")
+
+
+# Phrases that shape a question but say nothing about its subject. Matched as whole
+# phrases with their diacritics (folded, "kết" of "kết nạp" would vanish with "kết quả"),
+# or folded when the question is typed without diacritics.
+QUESTION_PHRASES = (
+    "bao nhiêu",
+    "là gì",
+    "là bao nhiêu",
+    "gì",
+    "nào",
+    "thế nào",
+    "như thế nào",
+    "ra sao",
+    "ở đâu",
+    "khi nào",
+    "lúc nào",
+    "bao giờ",
+    "cho biết",
+    "hãy",
+    "nói gì",
+    "nói về",
+    "nêu",
+    "những gì",
+    "làm gì",
+    "phải làm",
+    "được giao",
+    "có",
+    "không",
+    "chưa",
+    "ai",
+    "mấy",
+    "xã",
+    "tình hình",
+    "nội dung",
+    "vấn đề",
+    "cụ thể",
+    "hiện nay",
+    "được yêu cầu",
+    "yêu cầu",
+    "số lượng",
+    "tổng số",
+    "việc gì",
+    "những việc",
+    "đã",
+    "đang",
+    "sẽ",
+    "được",
+    "phải",
+    "cần",
+    "về",
+    "của",
+    "các",
+    "những",
+    "trong",
+    "và",
+    "với",
+    "ở",
+    "tại",
+    "là",
+    "vào",
+    "còn",
+    "cho",
+    "để",
+    "theo",
+    "từ",
+    "do",
+    "gồm",
+    "đạt",
+    "tính đến",
+    "đến",
+    "năm nay",
+    "vừa qua",
+    "gần đây",
+    "hiện tại",
+    "nữa",
+    "vì sao",
+    "tại sao",
+    "do đâu",
+    "lý do",
+    "ngày càng",
+    "những điều",
+    "điều gì",
+    "chỉ ra",
+)
+_PHRASES = sorted({tuple(p.split()) for p in QUESTION_PHRASES} | {(w,) for w in STOPWORDS}, key=len, reverse=True)
+_PHRASES_FOLDED = sorted({tuple(fold(w) for w in p) for p in _PHRASES}, key=len, reverse=True)
+
+
+@dataclass
+class Query:
+    text: str
+    folded: str
+    terms: list[str]  # lexical search terms of the informative words
+    words: list[str | None]  # folded tokens, None where a question word or the commune stood
+    concepts: list[str | None] = field(default_factory=list)  # per token: the concept phrase it is part of
+    communes: list[str] = field(default_factory=list)  # folded commune keys
+    periods: list[str] = field(default_factory=list)  # folded period phrases ("thang 10", "quy iv")
+    wants_number: bool = False
+    counts: re.Pattern[str] | None = None  # for "bao nhiêu X": a number right before X
+    asks_tasks: bool = False  # "phải làm gì", "nhiệm vụ gì", "được giao gì"
+    asks_person: bool = False  # "ai", "đồng chí nào"
+    units: list[str] = field(default_factory=list)  # canonical units the question names
+    doc_types: list[str] = field(default_factory=list)  # "Thông báo", "Báo cáo" when the question names them
+    doc_numbers: list[str] = field(default_factory=list)
+
+
+def _canonical_period(period: str) -> str:
+    if period.startswith("quy ") and period[4:] in _QUARTERS:
+        return "quy " + _QUARTERS[period[4:]]
+    return period
+
+
+def period_relation(asked: list[str], period: str | None) -> int:
+    """+1 when a passage's period is one the question asks about, -1 when it names another
+    year than every one asked for, 0 when nothing can be said."""
+    folded = fold(period or "")
+    if any(re.search(rf"\b{re.escape(p)}\b", folded) for p in asked):
+        return 1
+    asked_years = {y for p in asked for y in re.findall(r"20\d\d", p)}
+    years = set(re.findall(r"20\d\d", folded))
+    return -1 if asked_years and years and not (asked_years & years) else 0
+
+
+def question_mask(accented: list[str]) -> list[bool]:
+    """True for tokens that belong to a question phrase."""
+    folded = [fold(w) for w in accented]
+    mask = [False] * len(accented)
+    for i in range(len(accented)):
+        typed_plain = all(w == f for w, f in zip(accented[i : i + 3], folded[i : i + 3], strict=False))
+        phrases, seq = (_PHRASES_FOLDED, folded) if typed_plain else (_PHRASES, accented)
+        for phrase in phrases:
+            if tuple(seq[i : i + len(phrase)]) == phrase:
+                mask[i : i + len(phrase)] = [True] * len(phrase)
+                break
+    return mask
+
+
+def _concept_positions(n: int, spans: list[tuple[int, int, str]]) -> list[str | None]:
+    positions: list[str | None] = [None] * n
+    for start, end, concept in spans:
+        positions[start:end] = [concept] * (end - start)
+    return positions
+
+
+def understand(question: str, known_communes: list[str], units: UnitRegistry | None = None) -> Query:
+    text = clean(question).replace("\n", " ").strip()
+    folded = " ".join(re.findall(r"[a-z0-9/]+", fold(text)))
+    communes = [key for key in known_communes if key and f" {key} " in f" {folded} "]
+    accented = word_tokens(text)
+    tokens = [fold(w) for w in accented]
+    # A commune the question names becomes a filter; its words would only add noise to
+    # scoring (a report names its own commune in every other line).
+    place = {w for key in communes for w in key.split()}
+    words = [None if skip or w in place else w for w, skip in zip(tokens, question_mask(accented), strict=True)]
+    spans = concept_spans(tokens)
+    concepts = _concept_positions(len(tokens), spans)
+    # Words of an equivalence ("Cựu chiến binh" = "CCB") are searched by their concept alone.
+    literal = [None if c and c[1:] in EQUIVALENT else w for w, c in zip(words, concepts, strict=True)]
+    query_terms = [w for w in literal if w]
+    query_terms += [f"{a}_{b}" for a, b in itertools.pairwise(literal) if a and b]
+    query_terms += [concept for start, end, concept in spans if any(words[start:end])]
+    numbers = doc_number_tokens(text)
+    return Query(
+        text=text,
+        folded=folded,
+        terms=query_terms + numbers,
+        words=words,
+        concepts=concepts,
+        communes=communes,
+        periods=[_canonical_period(p) for p in _PERIOD_RE.findall(folded)],
+        wants_number=bool(_QUANTITY_RE.search(folded)),
+        counts=count_pattern(folded),
+        asks_tasks=bool(_TASKS_RE.search(folded)),
+        asks_person=bool(_PERSON_RE.search(folded)) and not _UNIT_ACTION_RE.search(folded),
+        units=units.find_all(text) if units else [],
+        doc_types=[name for name in DOC_TYPES.values() if re.search(rf"\b{fold(name)}\b", folded)],
+        doc_numbers=[t[1:] for t in numbers],
+    )

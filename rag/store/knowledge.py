@@ -1,0 +1,243 @@
+"""Queries over the extracted knowledge (tasks, directive references, figures, units).
+
+Only documents that are `ready` and that the caller's `Scope` may read are seen, exactly as
+for retrieval; that filter, and the commune and period asked for, are applied in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, defer
+
+from rag.communes import commune_key
+from rag.ingest.extract import ISSUERS, directive_key
+from rag.models import DirectiveCard, DocumentInfo, FigureView, MentionView, PassageView, TaskView, UnitInfo
+from rag.scope import Scope
+from rag.store import schema as store
+from rag.text import fold, sentence_spans
+from rag.units import UnitRegistry
+
+_QUARTER_DIGITS = {"1": "i", "2": "ii", "3": "iii", "4": "iv"}
+
+
+def period_key(period: str) -> str:
+    """ "Tháng 10", "thang 10/2025" -> "thang 10"; "quý 4" -> "quy iv"."""
+    folded = " ".join(re.findall(r"[a-z0-9/]+", fold(period)))
+    return re.sub(r"\bquy (\d)\b", lambda m: "quy " + _QUARTER_DIGITS.get(m.group(1), m.group(1)), folded)
+
+
+def _period_matches(asked: str, period: str | None) -> bool:
+    key = period_key(asked)
+    have = period_key(period or "")
+    if re.fullmatch(r"(?:nam )?20\d\d", key):
+        return key.split()[-1] in have
+    return bool(re.search(rf"(?:^| ){re.escape(key)}(?:$|[ /])", have))
+
+
+def readable(query: Select[Any], scope: Scope, communes: list[str] | None = None) -> Select[Any]:
+    """`query` (over documents) restricted to ready documents the scope may read, and to
+    `communes` (names or keys) when given."""
+    D = store.Document
+    query = query.where(D.status == store.READY)
+    keys = scope.narrow(None if communes is None else [commune_key(c) for c in communes])
+    if keys is not None:
+        query = query.where(D.commune_key.in_(keys))
+    if not scope.classified:
+        query = query.where(D.classification.is_(None))
+    return query
+
+
+def _ready(model: Any, scope: Scope, communes: list[str] | None = None) -> Select[Any]:
+    """Rows of `model` in readable documents with what a citation needs of their document
+    (`doc_*`) and passage (`passage_*`), oldest document first. Plain rows, not ORM objects:
+    a province has thousands per unit."""
+    D, P = store.Document, store.Passage
+    query = (
+        select(
+            *model.__table__.columns,
+            D.title.label("doc_title"),
+            D.commune.label("doc_commune"),
+            D.ocr.label("doc_ocr"),
+            P.text.label("passage_text"),
+            P.start.label("passage_start"),
+            P.end.label("passage_end"),
+            P.section_label.label("passage_section"),
+            P.section_path.label("passage_path"),
+        )
+        .join(D, model.document_id == D.id)
+        .join(P, model.passage_id == P.id)
+        .order_by(D.ingested_at, model.start)
+    )
+    return readable(query, scope, communes)
+
+
+def _quote_in(row: Any) -> str:
+    """The part of a row's span that lies in its passage, verbatim."""
+    a, b = max(row.start, row.passage_start), min(row.end, row.passage_end)
+    return row.passage_text[a - row.passage_start : b - row.passage_start] if a < b else row.text
+
+
+def tasks(
+    session: Session,
+    units: UnitRegistry,
+    unit: str,
+    scope: Scope,
+    communes: list[str] | None = None,
+    period: str | None = None,
+) -> tuple[str | None, list[TaskView]]:
+    """(canonical unit or None when the name is unknown, its tasks)."""
+    canonical = units.resolve(unit) or (units.at_start(unit).canonical if units.at_start(unit) else None)
+    if canonical is None:
+        return None, []
+    out: list[TaskView] = []
+    for task in session.execute(_ready(store.Task, scope, communes).where(store.Task.unit == canonical)):
+        if period and not _period_matches(period, task.period):
+            continue
+        out.append(
+            TaskView(
+                task.unit,
+                task.text,
+                task.period,
+                task.deadline,
+                task.role,
+                task.doc_commune,
+                task.document_id,
+                task.doc_title,
+                task.passage_section,
+                task.passage_path,
+                _quote_in(task),
+                task.passage_id,
+                task.passage_text,
+                task.doc_ocr,
+            )
+        )
+    return canonical, out
+
+
+def directive(session: Session, code: str, scope: Scope, communes: list[str] | None = None) -> DirectiveCard | None:
+    """Everything the documents say of one directive, with every mention and its quote."""
+    rows = session.execute(
+        _ready(store.DirectiveMention, scope, communes).where(store.DirectiveMention.key == directive_key(code))
+    ).all()
+    if not rows:
+        return None
+    mentions = rows
+
+    def best(values: list[str | None]) -> str | None:
+        present = [v for v in values if v]
+        return Counter(present).most_common(1)[0][0] if present else None
+
+    subjects = [m.subject for m in mentions if m.subject]
+    views: list[MentionView] = []
+    for mention in rows:
+        views.append(
+            MentionView(
+                mention.document_id,
+                mention.doc_title,
+                mention.doc_commune,
+                mention.passage_section,
+                _sentence_around(mention),
+                mention.passage_id,
+                mention.passage_text,
+                mention.doc_ocr,
+            )
+        )
+    first = mentions[0]
+    issuer = best([m.issuing_body for m in mentions]) or ISSUERS.get(first.issuer_code or "")
+    return DirectiveCard(
+        code=max((m.code for m in mentions), key=len),
+        kind=best([m.kind for m in mentions]) or first.kind,
+        date=best([m.date for m in mentions]),
+        issuer=issuer,
+        issuer_code=first.issuer_code,
+        subject=max(subjects, key=len) if subjects else None,
+        mentions=views,
+    )
+
+
+def _sentence_around(row: Any) -> str:
+    """The sentence (or clause) of a row's passage that holds its span, verbatim."""
+    local = row.start - row.passage_start
+    for a, b in sentence_spans(row.passage_text):
+        if a <= local < b:
+            return row.passage_text[a:b]
+    return row.passage_text[max(0, local) : max(0, row.end - row.passage_start)]
+
+
+def unit_list(session: Session, scope: Scope, commune: str | None = None) -> list[UnitInfo]:
+    D = store.Document
+    query = select(store.Task.unit, func.count()).join(D, store.Task.document_id == D.id).group_by(store.Task.unit)
+    query = readable(query, scope, [commune] if commune else None)
+    counts: dict[str, int] = defaultdict(int, session.execute(query).tuples().all())
+    units = session.scalars(select(store.Unit).order_by(store.Unit.name))
+    return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
+
+
+def figures(session: Session, scope: Scope, commune: str | None = None) -> list[FigureView]:
+    out: list[FigureView] = []
+    for figure in session.execute(_ready(store.Figure, scope, [commune] if commune else None)):
+        out.append(
+            FigureView(
+                figure.value,
+                figure.total,
+                figure.unit,
+                figure.label,
+                figure.period,
+                figure.doc_commune,
+                figure.document_id,
+                figure.doc_title,
+                figure.passage_section,
+                _sentence_around(figure),
+            )
+        )
+    return out
+
+
+def passage_view(session: Session, passage_id: str, scope: Scope) -> PassageView | None:
+    """A passage with its neighbours in the document, for paging on a phone; None when it
+    does not exist or the scope may not read it."""
+    D, P = store.Document, store.Passage
+    passage = session.scalars(readable(select(P).join(D), scope).where(P.id == passage_id)).first()
+    if passage is None:
+        return None
+    doc = passage.document
+    ordinals = {p.ordinal: p.id for p in doc.passages}
+    return PassageView(
+        passage.id,
+        doc.id,
+        doc.title,
+        doc.commune,
+        doc.classification,
+        passage.section_label,
+        passage.section_path,
+        passage.text,
+        ordinals.get(passage.ordinal - 1),
+        ordinals.get(passage.ordinal + 1),
+    )
+
+
+def documents(session: Session, scope: Scope) -> list[DocumentInfo]:
+    """The documents the scope may read, oldest first, with their passage counts."""
+    D, P = store.Document, store.Passage
+    counts = select(P.document_id, func.count().label("n")).group_by(P.document_id).subquery()
+    query = readable(select(D, counts.c.n).outerjoin(counts, counts.c.document_id == D.id), scope)
+    return [
+        DocumentInfo(
+            d.id,
+            d.title,
+            d.doc_type,
+            d.number,
+            d.date,
+            d.issuer,
+            d.commune,
+            d.period,
+            d.file_name,
+            n or 0,
+            d.classification,
+        )
+        for d, n in session.execute(query.options(defer(D.text)).order_by(D.ingested_at))
+    ]
