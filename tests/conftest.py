@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # Modules that never open a store: the --servers pass has nothing to add to them.
-STORE_INDEPENDENT = {"test_text", "test_parse", "test_fuzz", "test_embeddings", "test_deploy"}
+STORE_INDEPENDENT = {"test_text", "test_parse", "test_fuzz", "test_embeddings", "test_deploy", "test_architecture"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -36,7 +36,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="does not touch the store; run in the default pass")
     for item in items:
-        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in STORE_INDEPENDENT:
+        name = item.module.__name__ if item.module is not None else ""
+        if name.rsplit(".", 1)[-1] in STORE_INDEPENDENT or name.startswith("tests.unit."):
             item.add_marker(skip)
 
 

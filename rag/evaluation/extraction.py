@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from rag.assistant import Assistant
-from rag.ingest.extract import directive_key
+from rag.ingest.directives import directive_key
 from rag.store import documents
 from rag.store import schema as store
 from rag.text import fold

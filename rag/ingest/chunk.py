@@ -76,3 +76,11 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
         else:
             pieces.append((a, b))
     return pieces
+
+
+def passage_at(chunks: list[Chunk], offset: int) -> int | None:
+    """The ordinal of the passage that holds a document offset."""
+    for c in chunks:
+        if c.start <= offset < c.end:
+            return c.ordinal
+    return None

@@ -10,9 +10,10 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from rag.ingest.chunk import Chunk
+from rag.ingest.chunk import Chunk, passage_at
+from rag.ingest.directives import DirectiveItem, directives
 from rag.ingest.parse import ParsedDocument, heading_intent, period_of
-from rag.text import BULLET_RE, DOC_NUMBER_RE, doc_number, fold, parse_number, sentence_spans
+from rag.text import BULLET_RE, DOC_NUMBER_RE, parse_number, sentence_spans
 from rag.units import UnitRegistry
 
 
@@ -26,20 +27,6 @@ class TaskItem:
     period: str | None
     deadline: str | None
     role: str | None  # "chủ trì" / "phối hợp" when the text says so
-
-
-@dataclass(frozen=True)
-class DirectiveMention:
-    code: str  # "50-CT/TW"; for references without a number, the name ("Nghị quyết Đại hội Đảng bộ xã")
-    kind: str  # "Chỉ thị"
-    number: str | None
-    issuer_code: str | None  # "TW"
-    date: str | None  # ISO
-    issuing_body: str | None  # "Ban Bí thư"
-    subject: str | None
-    start: int
-    end: int
-    passage: int
 
 
 @dataclass(frozen=True)
@@ -57,12 +44,12 @@ class FigureItem:
 @dataclass
 class Extraction:
     tasks: list[TaskItem]
-    directives: list[DirectiveMention]
+    directives: list[DirectiveItem]
     figures: list[FigureItem]
 
 
 def extract(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> Extraction:
-    return Extraction(_tasks(doc, chunks, units), _directives(doc.text, chunks), _figures(doc, chunks))
+    return Extraction(_tasks(doc, chunks, units), directives(doc.text, chunks), _figures(doc, chunks))
 
 
 _UNIT_HEAD_RE = re.compile(
@@ -85,13 +72,6 @@ def discover_units(doc: ParsedDocument, units: UnitRegistry) -> list[str]:
         ):
             found.append(title)
     return found
-
-
-def _passage_at(chunks: list[Chunk], offset: int) -> int | None:
-    for c in chunks:
-        if c.start <= offset < c.end:
-            return c.ordinal
-    return None
 
 
 # ---------------------------------------------------------------------------------- tasks
@@ -121,7 +101,7 @@ class _TaskContext:
     out: list[TaskItem]
 
     def add(self, unit: str, a: int, b: int, role: str | None = None) -> None:
-        passage = _passage_at(self.chunks, a)
+        passage = passage_at(self.chunks, a)
         if passage is None:
             return
         quote = self.doc.text[a:b]
@@ -220,154 +200,6 @@ def _sentence_tasks(ctx: _TaskContext, units: UnitRegistry, a: int, b: int, may_
         ctx.add(unit, a, b)
 
 
-# ----------------------------------------------------------------------------- directives
-
-KINDS = {
-    "CT": "Chỉ thị",
-    "NQ": "Nghị quyết",
-    "KL": "Kết luận",
-    "QĐ": "Quyết định",
-    "CV": "Công văn",
-    "TB": "Thông báo",
-    "HD": "Hướng dẫn",
-    "KH": "Kế hoạch",
-    "QC": "Quy chế",
-    "QĐi": "Quy định",
-    "BC": "Báo cáo",
-    "TTr": "Tờ trình",
-    "NĐ": "Nghị định",
-}
-ISSUERS = {
-    "TW": "Trung ương",
-    "TU": "Tỉnh ủy / Thành ủy",
-    "ĐU": "Đảng ủy",
-    "BTCTU": "Ban Tổ chức Tỉnh ủy / Thành ủy",
-    "VPTW": "Văn phòng Trung ương",
-    "UBKTTW": "Ủy ban Kiểm tra Trung ương",
-}
-_KIND_WORDS = "|".join(sorted(set(KINDS.values()), key=len, reverse=True))
-_CODE = r"\d{1,5}\s*[-–]\s*[A-ZĐ][A-Za-zĐđ]{0,5}\s*/\s*[A-ZĐ]{1,10}(?:-[A-ZĐ]{1,10})?"
-_REFERENCE_RE = re.compile(
-    rf"(?P<kind>{_KIND_WORDS})\s+(?:số\s+)?(?P<codes>{_CODE}(?:\s*(?:,|và)\s*{_CODE})*)", re.IGNORECASE
-)
-_BARE_CODE_RE = re.compile(rf"(?<![\w/-]){_CODE}(?![\w/])")
-_NAMED_RE = re.compile(
-    r"Nghị quyết (?:Đại hội|Đại hội đại biểu) Đảng bộ (?P<level>xã|tỉnh|thành phố|các cấp)"
-    r"(?: lần thứ (?:[IVX]+|\d+|nhất|hai|ba))?"
-    r"|Nghị quyết của Quốc hội(?P<qh> về [^;.]+)?"
-    r"|(?<![\w])NĐ\s?(?P<decree>\d{2,4})(?![\w/])"
-)
-_DATE_AFTER_RE = re.compile(r"^\s*,?\s*(?:ban hành\s+)?ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})")
-_ORGAN = (
-    r"(?i:Ban Chấp hành(?: Trung ương)?|Bộ Chính trị|Ban Bí thư|Ban Thường vụ|Ban Tổ chức|Ban Tuyên giáo|Ban Dân vận"
-    r"|Ủy ban Kiểm tra|Văn phòng|Đảng ủy|Tỉnh ủy|Thành ủy|Chính phủ|Quốc hội|Thủ tướng(?: Chính phủ)?)"
-)
-_PLACE = r"(?:\s+(?:xã|tỉnh|thành phố|huyện))?(?:\s+(?!Ban\b|Bộ\b)[A-ZĐ][^\s,;.“”«»\"]*){0,3}"
-_ISSUING_UNIT = rf"{_ORGAN}(?:\s*-?\s*{_ORGAN})*{_PLACE}"
-_BODY_AFTER_RE = re.compile(rf"^\s*,?\s*của\s+({_ISSUING_UNIT}(?:\s*(?:,|và)\s*{_ISSUING_UNIT})*)")
-_SUBJECT_AFTER_RE = re.compile(
-    r"^\s*,?\s*(?:[“«\"]\s*(.+?)\s*[”»\"]|về\s+(?:việc\s+)?(.+?)"
-    r"(?=;|\.\s|\.$|,\s+(?:Ban|Đảng|Bộ|Ủy)[^,;.]{0,60}\s(?:báo cáo|thông báo|tổ chức|ban hành)\b"
-    rf"|\s+(?:và|,)\s+(?:{_KIND_WORDS})\b|$))"
-)
-
-
-def _directives(text: str, chunks: list[Chunk]) -> list[DirectiveMention]:
-    out: list[DirectiveMention] = []
-    taken: list[tuple[int, int]] = []
-    for match in _REFERENCE_RE.finditer(text):
-        kind = _canonical_kind(match.group("kind"))
-        codes = list(_BARE_CODE_RE.finditer(text, match.start("codes"), match.end("codes")))
-        date, body, subject, tail_end = _details(text, match.end())
-        for code_match in codes:
-            out.extend(_mention(code_match.group(0), kind, date, body, subject, match.start(), tail_end, chunks))
-        taken.append((match.start(), match.end()))
-    for code_match in _BARE_CODE_RE.finditer(text):
-        if any(a <= code_match.start() < b for a, b in taken):
-            continue
-        code = _normal_code(code_match.group(0))
-        kind = KINDS.get(code.split("-", 1)[1].split("/")[0], "Văn bản")
-        date, body, subject, tail_end = _details(text, code_match.end())
-        out.extend(_mention(code_match.group(0), kind, date, body, subject, code_match.start(), tail_end, chunks))
-    for named in _NAMED_RE.finditer(text):
-        passage = _passage_at(chunks, named.start())
-        if passage is None:
-            continue
-        subject = None
-        if named.group("decree"):
-            code, kind, number = f"NĐ {named.group('decree')}", "Nghị định", named.group("decree")
-        elif named.group("level"):
-            # "lần thứ I", "lần thứ nhất" or none: in a commune's papers, the same congress
-            code, kind, number = f"Nghị quyết Đại hội Đảng bộ {named.group('level')}", "Nghị quyết", None
-        else:
-            code, kind, number = "Nghị quyết của Quốc hội", "Nghị quyết", None
-            subject = (named.group("qh") or "").removeprefix(" về ").strip() or None
-        out.append(DirectiveMention(code, kind, number, None, None, None, subject, named.start(), named.end(), passage))
-    return sorted(out, key=lambda m: m.start)
-
-
-def _canonical_kind(word: str) -> str:
-    folded = fold(word)
-    return next((kind for kind in KINDS.values() if fold(kind) == folded), word)
-
-
-def _normal_code(raw: str) -> str:
-    """ "05 - CT/TW" -> "05-CT/TW": spacing and case normalised, the number as written."""
-    match = DOC_NUMBER_RE.search(raw)
-    if not match:
-        return re.sub(r"\s+", "", raw)
-    number, kind, issuer = match.groups()
-    issuer = re.sub(r"\s+", "", issuer)
-    return f"{number}-{kind.upper()}/{issuer.upper()}"
-
-
-def directive_key(code: str) -> str:
-    """Lookup key of a document number: case, spacing and leading zeros do not matter."""
-    match = DOC_NUMBER_RE.search(code)
-    return fold(doc_number(*match.groups())) if match else fold(re.sub(r"\s+", " ", code).strip())
-
-
-def _details(text: str, pos: int) -> tuple[str | None, str | None, str | None, int]:
-    """Date, issuing body and subject written right after a reference."""
-    date = body = subject = None
-    rest = text[pos : pos + 400].split("\n", 1)[0]
-    consumed = 0
-    if m := _DATE_AFTER_RE.match(rest):
-        date = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-        consumed = m.end()
-    if m := _BODY_AFTER_RE.match(rest[consumed:]):
-        body = m.group(1).strip(" ,-")
-        consumed += m.end()
-        if not date and (d := _DATE_AFTER_RE.match(rest[consumed:])):
-            date = f"{d.group(3)}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
-            consumed += d.end()
-    if m := _SUBJECT_AFTER_RE.match(rest[consumed:]):
-        subject = (m.group(1) or m.group(2) or "").strip(" ,;")
-        subject = re.sub(r"^[Vv]ề\s+", "", subject.split(";")[0]).strip(' ,“”«»"') or None
-        consumed += m.end()
-    return date, body, subject, pos + consumed
-
-
-def _mention(
-    raw: str,
-    kind: str,
-    date: str | None,
-    body: str | None,
-    subject: str | None,
-    start: int,
-    end: int,
-    chunks: list[Chunk],
-) -> list[DirectiveMention]:
-    passage = _passage_at(chunks, start)
-    if passage is None:
-        return []
-    code = _normal_code(raw)
-    number, rest = code.split("-", 1)
-    issuer = rest.split("/", 1)[1]
-    end = max(end, start + len(raw))
-    return [DirectiveMention(code, kind, number, issuer, date, body, subject, start, end, passage)]
-
-
 # -------------------------------------------------------------------------------- figures
 
 _FIGURE_RE = re.compile(
@@ -400,7 +232,7 @@ def _figures(doc: ParsedDocument, chunks: list[Chunk]) -> list[FigureItem]:
             if not unit or unit.split()[0] in _NOT_COUNTED:
                 continue
             total = parse_number(match.group("total")) if match.group("total") else None
-            passage = _passage_at(chunks, match.start())
+            passage = passage_at(chunks, match.start())
             if passage is None:
                 continue
             label = _label(text, para.start, match.start())

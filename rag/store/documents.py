@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.ingest.extract import directive_key
+from rag.ingest.directives import directive_key
 from rag.ingest.prepare import PreparedDocument
 from rag.store.schema import PENDING, READY, RETIRED, DirectiveMention, Document, Figure, Meta, Passage, Task, Unit
 from rag.store.vectors import VectorStore

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer
 
 from rag.communes import commune_key
-from rag.ingest.extract import ISSUERS, directive_key
+from rag.ingest.directives import ISSUERS, directive_key
 from rag.models import DirectiveCard, DocumentInfo, FigureView, MentionView, PassageView, TaskView, UnitInfo
 from rag.scope import Scope
 from rag.store import schema as store
@@ -172,7 +172,7 @@ def unit_list(session: Session, scope: Scope, commune: str | None = None) -> lis
     D = store.Document
     query = select(store.Task.unit, func.count()).join(D, store.Task.document_id == D.id).group_by(store.Task.unit)
     query = readable(query, scope, [commune] if commune else None)
-    counts: dict[str, int] = defaultdict(int, session.execute(query).tuples().all())
+    counts: dict[str, int] = defaultdict(int, session.execute(query).all())
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
     return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
 

@@ -1,0 +1,102 @@
+"""Fast checks of the rules everything else rests on, with no store, no model and no server:
+a rule change is checked in seconds (`pytest tests/unit`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import buttons
+from rag.answer.extractive import ABSTAIN_TEXT, build_answer
+from rag.scope import Scope
+from rag.search.index import IndexedPassage, PassageIndex
+from rag.search.retrieve import Hit, _rrf, _weighted
+from rag.search.understand import period_relation, understand
+from rag.store.knowledge import _period_matches, period_key
+from rag.units import UnitRegistry
+
+
+def test_weighted_fusion_normalises_each_side_before_mixing() -> None:
+    fused = _weighted({0: 10.0, 1: 8.0}, {1: 0.9, 2: 0.5}, weight=0.7)
+    assert fused[0] == pytest.approx(0.7)  # best lexical, no dense vote
+    assert fused[1] == pytest.approx(0.7 * 0.8 + 0.3 * 1.0)  # a close second lexically, best densely: wins
+    assert fused[2] == pytest.approx(0.0)  # the weakest dense hit is the floor
+    assert max(fused, key=fused.__getitem__) == 1
+
+
+def test_rank_fusion_prefers_agreement_and_scales_to_one() -> None:
+    fused = _rrf({0: 3.0, 1: 2.0}, {1: 0.8, 0: 0.1})
+    assert max(fused.values()) == pytest.approx(1.0)
+    assert fused[0] == pytest.approx(fused[1])  # first once and second once each
+
+
+@pytest.mark.parametrize(
+    ("asked", "period", "matches"),
+    [
+        ("tháng 10", "tháng 10/2025", True),
+        ("thang 10", "Tháng 10/2025", True),
+        ("tháng 1", "tháng 10/2025", False),
+        ("quý 4", "quý IV/2025", True),
+        ("2026", "năm 2026", True),
+        ("năm 2025", "quý IV/2025", True),
+        ("2025", "năm 2026", False),
+    ],
+)
+def test_period_matching(asked: str, period: str, matches: bool) -> None:
+    assert _period_matches(asked, period) is matches
+
+
+def test_period_keys_and_relations() -> None:
+    assert period_key("Quý 4") == "quy iv"
+    assert period_relation(["thang 10"], "tháng 10/2025") == 1
+    assert period_relation(["nam 2026"], "năm 2025") == -1
+    assert period_relation(["thang 10"], None) == 0
+
+
+def test_button_data_round_trips_and_forgeries_match_nothing() -> None:
+    assert buttons.SOURCE.match(buttons.source(12, 3).callback_data).groups() == ("12", "3")  # type: ignore[union-attr,arg-type]
+    assert buttons.PAGE.match(buttons.page("0123456789abcdef-0007", "x").callback_data)  # type: ignore[arg-type]
+    assert buttons.FEEDBACK.match(buttons.feedback(5, -1).callback_data).groups() == ("5", "-1")  # type: ignore[union-attr,arg-type]
+    assert buttons.APPROVE.match(buttons.approve(42).callback_data).group(1) == "42"  # type: ignore[union-attr,arg-type]
+    for forged in ("src:1", "src:a:b", "pg:../../etc", "fb:1:2", "ap:-1", "src:1:2:3", "", "x" * 64):
+        assert not any(p.match(forged) for p in (buttons.SOURCE, buttons.PAGE, buttons.FEEDBACK, buttons.APPROVE))
+
+
+def test_scope_narrows_what_is_asked_to_what_may_be_read() -> None:
+    scope = Scope.of(["Kè Sắt", "Đại Sơn"], classified=False)
+    assert scope.narrow(None) == ["dai son", "ke sat"]
+    assert scope.narrow(["ke sat", "xuan hung"]) == ["ke sat"]
+    assert scope.permits("Kẽ Sắt", None) and not scope.permits("Xuân Hưng", None)
+    assert not scope.permits("Kè Sắt", "MẬT")
+    assert Scope.operator().narrow(["xuan hung"]) == ["xuan hung"] and Scope.operator().permits("X", "MẬT")
+
+
+def _row(i: int, text: str, section: str = "1. Kết quả") -> IndexedPassage:
+    return IndexedPassage(
+        f"{i:016x}-0000", f"{i:016x}", "Báo cáo", "Đại Sơn", "dai son", "Báo cáo", "1", section, None, text,
+        frozenset(), frozenset(),
+    )  # fmt: skip
+
+
+ROWS = [
+    _row(1, "Toàn Đảng bộ có 1.173 đảng viên. Công tác phát triển đảng viên được chú trọng."),
+    _row(2, "Hội Nông dân tổ chức tập huấn kỹ thuật trồng lúa cho 120 hội viên."),
+    _row(3, "Ủy ban MTTQ phối hợp tổ chức ngày hội đại đoàn kết ở các thôn."),
+]
+
+
+def _answer(question: str) -> str:
+    index = PassageIndex(ROWS, 0)
+    query = understand(question, index.communes, UnitRegistry())
+    ranked = index.lexical.search(query.terms, 3, None)
+    hits = [Hit(ROWS[h.row], h.score, h.score, 0.0) for h in ranked]
+    return build_answer(query, hits, index.lexical, UnitRegistry()).answer
+
+
+def test_the_sentence_that_states_the_asked_number_is_chosen() -> None:
+    answer = _answer("Đảng bộ có bao nhiêu đảng viên?")
+    assert answer.startswith("Toàn Đảng bộ có 1.173 đảng viên.") and "[1]" in answer
+    assert "chú trọng" not in answer
+
+
+def test_words_scattered_over_unrelated_passages_are_no_evidence() -> None:
+    assert _answer("Kinh phí xây nhà văn hóa thôn năm 2027 là bao nhiêu?") == ABSTAIN_TEXT
