@@ -1,6 +1,6 @@
 """Who may use the bot and read what: admins from TROLYXA_ADMINS, everyone else approved by
 an admin for named communes (deny by default); groups only when an admin approved them.
-Access ends in one `Scope` per update, which the engine enforces in its queries."""
+Access ends in one `Scope` per update (bot.context), which the engine enforces in its queries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.records import ALL, APPROVED, BLOCKED, PENDING, BotChat, BotUser, Feedback, SeenUpdate, SentAnswer
-from rag.scope import Scope
 
 
 class Access:
@@ -70,11 +69,6 @@ class Access:
         if user is None or user.status != APPROVED:
             return []
         return None if ALL in user.communes else list(user.communes)
-
-    def scope(self, user_id: int, private_chat: bool) -> Scope:
-        """What may be shown to this audience: the user's communes; documents marked MẬT only
-        to an admin in a private chat (a group is never an admin's private audience)."""
-        return Scope.of(self.allowed(user_id), self.is_admin(user_id) and private_chat)
 
     def set_default_commune(self, user_id: int, commune: str | None) -> None:
         with self.sessions() as session, session.begin():

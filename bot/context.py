@@ -73,7 +73,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
         """What this update's audience may read: the user's communes; MẬT only for an admin
         in a private chat."""
         private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-        return self.access.scope(update.effective_user.id, private)  # type: ignore[union-attr]
+        user_id = update.effective_user.id  # type: ignore[union-attr]
+        return self.assistant.scope_for(self.access.allowed(user_id), self.access.is_admin(user_id) and private)
 
 
 BotApplication = Application[Any, BotContext, Any, Any, Services, Any]

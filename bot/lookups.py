@@ -115,8 +115,11 @@ async def commune_command(update: Update, context: BotContext) -> None:
     """/xa <tên xã>: the commune questions are filtered by; /xa alone clears it."""
     name = " ".join(context.args or []).strip() or None
     user_id = update.effective_user.id  # type: ignore[union-attr]
-    if name and not context.scope(update).permits(name, None):
-        await reply(update, f"Bạn chưa được xem tài liệu của xã {render.escape(name)}.")
-        return
+    if name:
+        named = context.assistant.scope_for([name], False).communes or frozenset()
+        readable = context.scope(update).communes
+        if not named or (readable is not None and not named <= readable):
+            await reply(update, f"Bạn chưa được xem tài liệu của xã {render.escape(name)}.")
+            return
     await asyncio.to_thread(context.access.set_default_commune, user_id, name)
     await reply(update, f"Đã chọn xã mặc định: <b>{render.escape(name)}</b>." if name else "Đã bỏ chọn xã mặc định.")

@@ -15,7 +15,7 @@ from typing import Any
 from rag.answer.conversation import Conversations
 from rag.answer.generate import Generator
 from rag.answer.router import Router
-from rag.communes import commune_key
+from rag.communes import commune_key, resolve
 from rag.config import Settings
 from rag.errors import NotFoundError
 from rag.ingest.pipeline import Ingestor, Progress
@@ -100,6 +100,18 @@ class Assistant:
                 answer.note = f"Hiểu câu hỏi là: «{resolved}»" + (f" {answer.note}" if answer.note else "")
         yield answer
 
+    def scope_for(self, communes: list[str] | None, classified: bool) -> Scope:
+        """The scope of an audience approved for these commune names (None: every commune).
+        A name means the communes of that exact name; typed without diacritics, the one commune
+        it folds to, and none when several do (see rag.communes.resolve)."""
+        if communes is None:
+            return Scope(None, classified)
+        known = self.snapshots.current().known
+        return Scope(frozenset(i for name in communes for i in resolve(name, known)), classified)
+
+    def _named(self, commune: str | None) -> list[str] | None:
+        return None if commune is None else resolve(commune, self.snapshots.current().known)
+
     def _conversations(self, scope: Scope) -> Conversations:
         def communes() -> dict[str, str]:
             return {commune_key(d.commune): d.commune for d in self.documents(scope) if d.commune}
@@ -113,7 +125,7 @@ class Assistant:
     ) -> tuple[str, list[TaskView]]:
         """(canonical unit, its tasks); the unit may be named by any alias, with or without diacritics."""
         with self.sessions() as session:
-            canonical, found = knowledge.tasks(session, self.units, unit, scope, [commune] if commune else None, period)
+            canonical, found = knowledge.tasks(session, self.units, unit, scope, self._named(commune), period)
         if canonical is None:
             raise NotFoundError(
                 f"Không nhận ra đơn vị «{unit}». Xem danh sách đơn vị bằng lệnh «trolyxa units» "
@@ -130,7 +142,7 @@ class Assistant:
 
     def units_list(self, scope: Scope, commune: str | None = None) -> list[UnitInfo]:
         with self.sessions() as session:
-            return knowledge.unit_list(session, scope, commune)
+            return knowledge.unit_list(session, scope, self._named(commune))
 
     def passage(self, passage_id: str, scope: Scope) -> PassageView | None:
         """A passage with its neighbours; None when it does not exist or `scope` may not read it."""
@@ -139,7 +151,7 @@ class Assistant:
 
     def figures(self, scope: Scope, commune: str | None = None) -> list[FigureView]:
         with self.sessions() as session:
-            return knowledge.figures(session, scope, commune)
+            return knowledge.figures(session, scope, self._named(commune))
 
     def documents(self, scope: Scope) -> list[DocumentInfo]:
         with self.sessions() as session:

@@ -1,22 +1,19 @@
 """What one audience may read, decided once and enforced inside every query.
 
 Every read of the engine takes a `Scope`; there is no default that reads everything. The
-interface builds it from who is listening: the bot from the user's approval and the chat
-(a group never sees a document marked MẬT), the CLI an operator scope at the installation's
-own console.
+interface builds it from who is listening: the bot from the user's approval (names resolved
+to commune identities by `Assistant.scope_for`) and the chat (a group never sees a document
+marked MẬT), the CLI an operator scope at the installation's own console.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-from rag.communes import commune_key
 
 
 @dataclass(frozen=True)
 class Scope:
-    communes: frozenset[str] | None  # commune keys the audience may read; None: every commune
+    communes: frozenset[str] | None  # commune identities (rag.communes) it may read; None: every commune
     classified: bool  # whether documents marked MẬT / TỐI MẬT may be read
 
     @classmethod
@@ -24,19 +21,14 @@ class Scope:
         """Whoever runs the installation's own commands: every commune, MẬT included."""
         return cls(None, True)
 
-    @classmethod
-    def of(cls, communes: Iterable[str] | None, classified: bool) -> Scope:
-        """`communes` as names (None: every commune); keys are computed here, once."""
-        return cls(None if communes is None else frozenset(commune_key(c) for c in communes), classified)
-
     def narrow(self, asked: list[str] | None) -> list[str] | None:
-        """The commune keys to search: those asked for (None: any) that this scope may read."""
+        """The communes to search: those asked for (None: any) that this scope may read."""
         if self.communes is None:
             return asked
         return sorted(self.communes if asked is None else set(asked) & self.communes)
 
-    def permits(self, commune: str | None, classification: str | None) -> bool:
-        """Whether a document of this commune and classification may be read."""
+    def permits(self, commune: str, classification: str | None) -> bool:
+        """Whether a document of this commune (identity) and classification may be read."""
         if classification is not None and not self.classified:
             return False
-        return self.communes is None or commune_key(commune) in self.communes
+        return self.communes is None or commune in self.communes

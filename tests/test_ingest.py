@@ -190,7 +190,7 @@ def test_documents_marked_mat_are_searched_only_when_allowed(fresh: Assistant, t
     assert fresh.documents(OPERATOR)[0].classification == "MẬT"
     question = "Hội Nông dân tháng 11 phải làm gì?"
     assert "9 điểm canh gác" in fresh.ask(question, OPERATOR).answer  # an admin's search
-    hidden = fresh.ask(question, Scope.of(None, False))
+    hidden = fresh.ask(question, Scope(None, False))
     assert hidden.abstained and hidden.passages == []  # never even retrieved for others
 
 

@@ -27,9 +27,8 @@ Trên địa bàn có 7 điểm nóng về an ninh cần theo dõi, thực hiệ
 2. Nhiệm vụ
 Công an xã tăng cường tuần tra tại 7 điểm nóng trong tháng 10/2025.
 """
-KE_SAT = Scope.of(["Kè Sắt"], classified=False)
 ADMIN = Scope.operator()
-EVERY_COMMUNE = Scope.of(None, classified=False)
+EVERY_COMMUNE = Scope(None, classified=False)
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +42,23 @@ def store(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder) 
     return assistant
 
 
-def test_documents_and_passages_follow_the_scope(store: Assistant) -> None:
-    assert {d.commune for d in store.documents(KE_SAT)} == {"Kè Sắt"}
+@pytest.fixture(scope="module")
+def ke_sat(store: Assistant) -> Scope:
+    return store.scope_for(["Kè Sắt"], classified=False)
+
+
+def test_documents_and_passages_follow_the_scope(store: Assistant, ke_sat: Scope) -> None:
+    assert {d.commune for d in store.documents(ke_sat)} == {"Kè Sắt"}
     secret = next(d for d in store.documents(ADMIN) if d.classification)
     assert secret.id not in {d.id for d in store.documents(EVERY_COMMUNE)}
     passage = f"{secret.id}-0000"
     assert store.passage(passage, ADMIN) is not None
     assert store.passage(passage, EVERY_COMMUNE) is None
     other = next(d for d in store.documents(ADMIN) if d.commune == "Xuân Hưng" and not d.classification)
-    assert store.passage(f"{other.id}-0001", KE_SAT) is None
+    assert store.passage(f"{other.id}-0001", ke_sat) is None
 
 
-def test_answers_tables_and_cards_follow_the_scope(store: Assistant) -> None:
+def test_answers_tables_and_cards_follow_the_scope(store: Assistant, ke_sat: Scope) -> None:
     question = "Có bao nhiêu điểm nóng về an ninh?"
     assert "7 điểm nóng" in store.ask(question, ADMIN).answer
     assert "7 điểm nóng" not in store.ask(question, EVERY_COMMUNE).answer
@@ -63,19 +67,19 @@ def test_answers_tables_and_cards_follow_the_scope(store: Assistant) -> None:
     assert store.directive("41-CT/TW", ADMIN).mentions
     with pytest.raises(NotFoundError):
         store.directive("41-CT/TW", EVERY_COMMUNE)
-    card = store.directive("05-CT/TW", KE_SAT)
+    card = store.directive("05-CT/TW", ke_sat)
     assert {m.commune for m in card.mentions} == {"Kè Sắt"}
-    _, tasks = store.tasks("Hội Phụ nữ", KE_SAT)
+    _, tasks = store.tasks("Hội Phụ nữ", ke_sat)
     assert tasks and {t.commune for t in tasks} == {"Kè Sắt"}
 
 
-def test_figures_units_and_backups_follow_the_scope(store: Assistant, tmp_path: Path) -> None:
-    assert {f.commune for f in store.figures(KE_SAT)} == {"Kè Sắt"}
+def test_figures_units_and_backups_follow_the_scope(store: Assistant, ke_sat: Scope, tmp_path: Path) -> None:
+    assert {f.commune for f in store.figures(ke_sat)} == {"Kè Sắt"}
     assert not any("điểm nóng" in f.quote for f in store.figures(EVERY_COMMUNE))
     police = {u.name: u.tasks for u in store.units_list(ADMIN)}["Công an xã"]
     assert police > {u.name: u.tasks for u in store.units_list(EVERY_COMMUNE)}["Công an xã"]
     target = tmp_path / "backup.jsonl"
-    assert store.export(target, KE_SAT) == 1
+    assert store.export(target, ke_sat) == 1
     assert {json.loads(line)["metadata"]["commune"] for line in target.read_text(encoding="utf-8").splitlines()} == {
         "Kè Sắt"
     }

@@ -10,7 +10,7 @@ from rag.answer.citations import retrieved
 from rag.answer.extractive import build_answer
 from rag.answer.followup import follow_up_subject
 from rag.answer.tables import directive_answer, task_answer
-from rag.communes import commune_key
+from rag.communes import resolve
 from rag.errors import TroLyXaError
 from rag.models import Answer
 from rag.scope import Scope
@@ -42,7 +42,7 @@ class Router:
             limit = self.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.snapshots.current()
-        query = understand(question, index.communes, self.units)
+        query = understand(question, sorted(index.by_folded), self.units)
         if not query.terms:
             if subject := follow_up_subject(question):
                 raise TroLyXaError(
@@ -50,7 +50,10 @@ class Router:
                     f"«{subject} có bao nhiêu đảng viên?»"
                 )
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
-        asked = [commune_key(commune)] if commune else (query.communes or None)
+        if commune:
+            asked: list[str] | None = resolve(commune, index.known)
+        else:
+            asked = sorted({i for name in query.communes for i in index.by_folded[name]}) or None
         communes = scope.narrow(asked)
         hits = self.retriever.search(index, query, k=10, communes=communes, classified=scope.classified)
         if query.units and query.asks_tasks:

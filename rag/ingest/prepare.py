@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.communes import commune_key
+from rag.communes import identity, province_in
 from rag.errors import LoadError
 from rag.ingest.chunk import Chunk, chunk
 from rag.ingest.extract import Extraction, discover_units, extract
@@ -43,7 +43,7 @@ class PreparedDocument:
     text: str
     ocr: bool
     metadata: Metadata
-    commune_key: str
+    commune_key: str  # the commune's identity (rag.communes.identity)
     chunks: list[Chunk]
     knowledge: Extraction
     new_units: list[str]  # units found in this document's headings, not yet in the registry
@@ -81,7 +81,7 @@ def prepare(file: CleanedFile, overrides: dict[str, Any], units: UnitRegistry, e
         text=file.text,
         ocr=file.ocr,
         metadata=meta,
-        commune_key=commune_key(meta.commune),
+        commune_key=identity(meta.commune, province_in(file.text)),
         chunks=chunks,
         knowledge=extract(parsed, chunks, units),
         new_units=new_units,

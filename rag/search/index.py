@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.communes import commune_key
 from rag.search.lexical import LexicalIndex, index_text, terms
 from rag.store import documents
 from rag.store.schema import READY, Document, Passage
@@ -28,7 +29,7 @@ class IndexedPassage:
     document_id: str
     title: str
     commune: str | None
-    commune_key: str
+    commune_key: str  # the commune's identity (rag.communes.identity)
     doc_type: str
     section_label: str
     section_path: str
@@ -52,14 +53,20 @@ class PassageIndex:
         self.generation = generation
         self.position = {row.id: i for i, row in enumerate(rows)}
         self.lexical = lexical or LexicalIndex(_terms(rows))
-        self.communes = sorted({r.commune_key for r in rows if r.commune_key})
+        self.communes = sorted({r.commune_key for r in rows if r.commune_key})  # identities
+        # (identity, name) of every commune, and which identities a folded name may mean:
+        # questions are matched on what people type, filters on identities.
+        self.known = sorted({(r.commune_key, r.commune) for r in rows if r.commune_key and r.commune})
+        self.by_folded: dict[str, list[str]] = {}
+        for ident, name in self.known:
+            self.by_folded.setdefault(commune_key(name), []).append(ident)
         code = {key: i for i, key in enumerate(self.communes)}
         self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
         self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
         self.classified = np.asarray([r.classified for r in rows], dtype=bool)
 
     def in_communes(self, keys: list[str]) -> np.ndarray:
-        """Which rows belong to one of these communes (folded keys)."""
+        """Which rows belong to one of these communes (identities)."""
         asked = set(keys)
         wanted = [i for i, key in enumerate(self.communes) if key in asked]
         return np.isin(self._commune_codes, wanted)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer
 
-from rag.communes import commune_key
 from rag.ingest.directives import ISSUERS, directive_key
 from rag.models import DirectiveCard, DocumentInfo, FigureView, MentionView, PassageView, TaskView, UnitInfo
 from rag.scope import Scope
@@ -40,10 +39,10 @@ def _period_matches(asked: str, period: str | None) -> bool:
 
 def readable(query: Select[Any], scope: Scope, communes: list[str] | None = None) -> Select[Any]:
     """`query` (over documents) restricted to ready documents the scope may read, and to
-    `communes` (names or keys) when given."""
+    `communes` (identities) when given."""
     D = store.Document
     query = query.where(D.status == store.READY)
-    keys = scope.narrow(None if communes is None else [commune_key(c) for c in communes])
+    keys = scope.narrow(communes)
     if keys is not None:
         query = query.where(D.commune_key.in_(keys))
     if not scope.classified:
@@ -168,18 +167,20 @@ def _sentence_around(row: Any) -> str:
     return row.passage_text[max(0, local) : max(0, row.end - row.passage_start)]
 
 
-def unit_list(session: Session, scope: Scope, commune: str | None = None) -> list[UnitInfo]:
+def unit_list(session: Session, scope: Scope, communes: list[str] | None = None) -> list[UnitInfo]:
     D = store.Document
     query = select(store.Task.unit, func.count()).join(D, store.Task.document_id == D.id).group_by(store.Task.unit)
-    query = readable(query, scope, [commune] if commune else None)
+    query = readable(query, scope, communes)
     counts: dict[str, int] = defaultdict(int, session.execute(query).all())
     units = session.scalars(select(store.Unit).order_by(store.Unit.name))
-    return [UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or not commune]
+    return [
+        UnitInfo(u.name, list(u.aliases), u.origin, counts[u.name]) for u in units if counts[u.name] or communes is None
+    ]
 
 
-def figures(session: Session, scope: Scope, commune: str | None = None) -> list[FigureView]:
+def figures(session: Session, scope: Scope, communes: list[str] | None = None) -> list[FigureView]:
     out: list[FigureView] = []
-    for figure in session.execute(_ready(store.Figure, scope, [commune] if commune else None)):
+    for figure in session.execute(_ready(store.Figure, scope, communes)):
         out.append(
             FigureView(
                 figure.value,

@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.communes import identity, province_in
 from rag.config import Settings
 from rag.errors import StoreUnavailableError
 from rag.search.embed import Embedder
 from rag.store.consistency import Consistency
 from rag.store.database import upgrade_schema
 from rag.store.locks import exclusive
-from rag.store.schema import Unit
+from rag.store.schema import Document, Unit
 from rag.store.vectors import VectorStore
 from rag.units import SEED_UNITS, UnitRegistry
 
@@ -41,13 +42,29 @@ def open_stores(
 
 
 def recover(consistency: Consistency, engine: Engine, lock_dir: Path) -> None:
-    """Rebuild an index that does not answer, then finish unfinished documents. A writer at
-    work elsewhere is alive: its unfinished documents are not a crash's leftovers."""
+    """Rebuild an index that does not answer (or whose commune filters are outdated), then
+    finish unfinished documents. A writer at work elsewhere is alive: its unfinished
+    documents are not a crash's leftovers."""
     with exclusive(engine, lock_dir, "writer", wait=False) as alone:
         if alone:
-            if not consistency.index_answers():  # first: a damaged index also fails the repair's reads
+            # first: a damaged index also fails the repair's reads
+            if refresh_identities(consistency.sessions) or not consistency.index_answers():
                 consistency.rebuild()
             consistency.repair()
+
+
+def refresh_identities(sessions: sessionmaker[Session]) -> int:
+    """Stores made before communes had identities keep folded names ("ke sat") as keys, which
+    merged communes that differ only in diacritics: recompute them from each document's
+    commune and header. Chroma's filters carry the same key, so the caller rebuilds it."""
+    D = Document
+    with sessions() as session, session.begin():
+        stale = session.scalars(
+            select(D).where(D.commune_key != "", ~D.commune_key.startswith("vn:"), ~D.commune_key.startswith("~"))
+        ).all()
+        for doc in stale:
+            doc.commune_key = identity(doc.commune, province_in(doc.text))
+    return len(stale)
 
 
 def load_units(sessions: sessionmaker[Session]) -> UnitRegistry:

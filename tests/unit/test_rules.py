@@ -7,6 +7,7 @@ import pytest
 
 from bot import buttons
 from rag.answer.extractive import ABSTAIN_TEXT, build_answer
+from rag.communes import candidates, commune_key, identity, province_in, resolve
 from rag.scope import Scope
 from rag.search.index import IndexedPassage, PassageIndex
 from rag.search.retrieve import Hit, _rrf, _weighted
@@ -62,12 +63,27 @@ def test_button_data_round_trips_and_forgeries_match_nothing() -> None:
 
 
 def test_scope_narrows_what_is_asked_to_what_may_be_read() -> None:
-    scope = Scope.of(["Kè Sắt", "Đại Sơn"], classified=False)
-    assert scope.narrow(None) == ["dai son", "ke sat"]
-    assert scope.narrow(["ke sat", "xuan hung"]) == ["ke sat"]
-    assert scope.permits("Kẽ Sắt", None) and not scope.permits("Xuân Hưng", None)
-    assert not scope.permits("Kè Sắt", "MẬT")
-    assert Scope.operator().narrow(["xuan hung"]) == ["xuan hung"] and Scope.operator().permits("X", "MẬT")
+    scope = Scope(frozenset({"~kè sắt", "vn:7627"}), classified=False)
+    assert scope.narrow(None) == ["vn:7627", "~kè sắt"]
+    assert scope.narrow(["~kè sắt", "vn:14122"]) == ["~kè sắt"]
+    assert scope.permits("~kè sắt", None) and not scope.permits("vn:14122", None)
+    assert not scope.permits("~kè sắt", "MẬT")
+    assert Scope.operator().narrow(["vn:14122"]) == ["vn:14122"] and Scope.operator().permits("x", "MẬT")
+
+
+def test_communes_that_differ_only_in_diacritics_are_different_communes() -> None:
+    phu, phu_grave = identity("Phú Mỹ", province=25), identity("Phù Mỹ", province=52)
+    assert phu.startswith("vn:") and phu_grave.startswith("vn:") and phu != phu_grave
+    assert commune_key("Phú Mỹ") == commune_key("Phù Mỹ")  # what people type still finds both
+    known = [(phu, "Phú Mỹ"), (phu_grave, "Phù Mỹ"), ("~kè sắt", "Kè Sắt")]
+    assert resolve("Phù Mỹ", known) == [phu_grave]  # an approval with diacritics means that one
+    assert resolve("phu my", known) == []  # typed without them: ambiguous, nobody gets both
+    assert set(candidates("phu my", known)) == {"Phú Mỹ", "Phù Mỹ"}
+    assert resolve("ke sat", known) == ["~kè sắt"]  # unambiguous without diacritics
+    assert resolve("Kê Sắt", known) == []  # another name with diacritics is another commune
+    assert identity("Xã Công Hải") == identity("Công Hải") == "vn:22840"  # unique in the country
+    assert identity("Đại Sơn") == "~đại sơn" and identity("Đại Sơn", province=24).startswith("vn:")  # two of them
+    assert province_in("ĐẢNG BỘ TỈNH KHÁNH HOÀ\nĐẢNG UỶ XÃ CÔNG HẢI") == 56
 
 
 def _row(i: int, text: str, section: str = "1. Kết quả") -> IndexedPassage:
