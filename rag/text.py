@@ -1,7 +1,8 @@
 """Vietnamese text layer, applied identically to documents at ingest and to questions.
 
 - `clean` turns extracted text into the canonical form every offset refers to:
-  NFC, one tone-mark style, no stray control characters, hard-wrapped lines re-flowed.
+  NFC, one tone-mark style, no stray control characters, syllables that PDF export ran
+  together split and letter-spaced words re-joined (`rag.repair`), hard-wrapped lines re-flowed.
 - `fold` strips diacritics for matching typed-without-accents questions.
 - `tokens` produces the lexical terms (folded syllables, document numbers, numbers).
 - `parse_number` reads Vietnamese numerals ("1.173", "55,8", "18,695").
@@ -9,8 +10,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.repair import OffsetMap
 
 # Old-style tone placement ("ủy", "hòa", "khóa") is the more common one in the seeds; the
 # new style ("uỷ", "hoà", "khoá") moves the mark to the second vowel of an open syllable.
@@ -26,7 +33,12 @@ _TONE_RE = re.compile(
     "(?<![qQ])(" + "|".join(sorted(map(re.escape, _NEW_TO_OLD_TONE), key=len, reverse=True)) + r")(?![^\W\d_])"
 )
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\ufeff]")
+# Control characters and invisible ones (soft hyphen, zero-width and joiners, direction marks
+# and embeddings, BOM): they change no word a reader sees, and would split or hide the words
+# that search and quotes compare.
+_CONTROL_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 
 
@@ -42,6 +54,92 @@ def fold(text: str) -> str:
     """Lower-case and strip diacritics: "Đảng ủy" -> "dang uy"."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
+# ---------------------------------------------------------------------------
+# The syllable: what PDF repair (rag.repair) cuts text into
+
+# Tone marks are the combining characters of NFD; circumflex, breve and horn are not tones:
+# they make distinct vowel letters ("â", "ơ") and stay part of the rhyme.
+_TONES = {"\u0301": 1, "\u0300": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+_ONSETS = ("ngh", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "ch", *"bcdđghklmnprstvx", "")
+_PLAIN_RHYMES = frozenset(
+    """a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
+    e ec em en eng eo ep et ê êch êm ên ênh êp êt êu i ia ich im in inh ip it iu
+    iêc iêm iên iêng iêp iêt iêu y yêm yên yêng yêt yêu o oc oi om on ong op ot ooc oong
+    ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt u ua uc ui um un ung up ut uôc uôi uôm uôn uông uôt
+    ư ưa ưc ưi ưm ưn ưng ưt ưu ươc ươi ươm ươn ương ươp ươt ươu""".split()
+)
+# Rhymes opened by the glide written "o" or "u" ("hoa", "tuyên"); "qu" already holds the glide.
+_GLIDE_RHYMES = frozenset(
+    ["o" + r for r in "a ac ach ai am an ang anh ao ap at ay ăc ăm ăn ăng ăt e en eo et".split()]
+    + ["u" + r for r in "ân âng ât ây ê êch ênh y ych ynh yt yu ya yên yêt ơ".split()]
+)
+_CHECKED = ("c", "ch", "p", "t")  # stop codas: only the sắc and nặng tones are possible
+_FRONT = "ieêy"  # spelling: k, gh, ngh before these letters; c, g, ng elsewhere
+_VOWELS = "aăâeêioôơuưy"
+TONED = frozenset(unicodedata.normalize("NFC", v + t) for v in _VOWELS + _VOWELS.upper() for t in _TONES)
+VIETNAMESE_LETTERS = TONED | frozenset("ăâêôơưđĂÂÊÔƠƯĐ")  # letters English and codes never use
+
+
+def _rhyme_ok(onset: str, rhyme: str) -> bool:
+    if rhyme in _GLIDE_RHYMES:
+        return onset not in ("c", "k", "qu", "gi", "gh", "ngh")
+    if rhyme not in _PLAIN_RHYMES:
+        return False
+    front = rhyme[0] in _FRONT
+    if onset in ("k", "gh", "ngh"):
+        return front
+    if onset in ("c", "ng") or (onset == "g" and rhyme[0] != "i"):
+        return not front
+    if onset == "qu":
+        return rhyme[0] not in "uưo"
+    if onset == "gi":
+        return rhyme[0] not in "iy"
+    if rhyme.startswith("iê"):
+        return bool(onset)
+    return not rhyme.startswith("yê") or not onset
+
+
+@lru_cache(maxsize=1 << 16)
+def syllable_key(word: str) -> str | None:
+    """ "onset|rhyme+tone" of a lower-case Vietnamese syllable ("th|ao3"), None if it is none.
+
+    The key ignores where the tone mark sits, so "hoà" and "hòa" count as one syllable.
+    """
+    tone, base = 0, []
+    for ch in unicodedata.normalize("NFD", word):
+        if ch in _TONES:
+            if tone:
+                return None
+            tone = _TONES[ch]
+        else:
+            base.append(ch)
+    text = unicodedata.normalize("NFC", "".join(base))
+    for onset in _ONSETS:
+        rhyme = text[len(onset) :]
+        if text.startswith(onset) and rhyme and _rhyme_ok(onset, rhyme):
+            if rhyme.endswith(_CHECKED) and tone not in (1, 5):
+                return None
+            return f"{onset}|{rhyme}{tone}"
+    return None
+
+
+def cased_key(piece: str) -> str | None:
+    """The syllable key of a word written lower-case, Capitalised or in capitals."""
+    if piece.islower() or piece.isupper() or (piece[:1].isupper() and piece[1:].islower()):
+        return syllable_key(piece.lower())
+    return None
+
+
+def toned_vowels(word: str) -> int:
+    """How many vowels carry a tone mark: two or more means two or more syllables."""
+    return sum(ch in TONED for ch in word)
+
+
+def is_consonant(ch: str) -> bool:
+    """A lower-case letter that cannot be a syllable's vowel ("t", "đ")."""
+    return ch.isalpha() and ch.islower() and unicodedata.normalize("NFD", ch)[0] not in _VOWELS
 
 
 # ---------------------------------------------------------------------------
@@ -70,15 +168,21 @@ def reflow(text: str) -> str:
 
     A line is continued by the next non-blank line when it does not end a sentence and the
     next line does not open a heading or bullet, and either the next line starts in lower
-    case or the document is hard-wrapped (most lines about the same length) and this line
-    is one of the long ones.
+    case or the document is hard-wrapped (lines of about the same length, sentences broken
+    across them) and this line is one of the long ones.
     """
     lines = [line.rstrip() for line in text.split("\n")]
     lengths = sorted(len(line.strip()) for line in lines if line.strip())
     if not lengths:
         return "\n".join(lines).strip("\n")
     median = lengths[len(lengths) // 2]
-    wrapped = 30 <= median <= 110 and sum(1 for n in lengths if n > 160) <= len(lengths) * 0.1
+    # A hard wrap breaks sentences: at least one line in ten goes on in lower case on the next.
+    # Re-flowed text has no such line left, so cleaning it again never joins more.
+    physical = [line.strip() for line in lines if line.strip()]
+    broken = sum(1 for prev, line in itertools.pairwise(physical) if line[0].islower() and _joinable(prev, line))
+    wrapped = (
+        30 <= median <= 110 and sum(1 for n in lengths if n > 160) <= len(lengths) * 0.1 and broken >= len(lengths) / 10
+    )
     out: list[str] = []
     last_len = 0  # length of the last physical line, not of the paragraph it joined
     pending_blank = False
@@ -89,12 +193,7 @@ def reflow(text: str) -> str:
             continue
         if out:
             prev = out[-1]
-            joinable = (
-                not prev.endswith(_TERMINAL)
-                and not _starts_block(line)
-                and not _is_title_line(prev)
-                and not _is_rule(line)
-            )
+            joinable = _joinable(prev, line)
             long_prev = wrapped and last_len >= 0.6 * median
             if joinable and (line[0].islower() or long_prev):
                 out[-1] = prev + " " + line
@@ -109,6 +208,11 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
+def _joinable(prev: str, line: str) -> bool:
+    """Nothing forbids continuing `prev` with `line`: no sentence end, heading, bullet, title or rule."""
+    return not prev.endswith(_TERMINAL) and not _starts_block(line) and not _is_title_line(prev) and not _is_rule(line)
+
+
 def _is_rule(line: str) -> bool:
     return not any(ch.isalnum() for ch in line)
 
@@ -119,11 +223,35 @@ def _is_title_line(line: str) -> bool:
     return _is_rule(line) or line.startswith("#") or (bool(letters) and all(ch.isupper() for ch in letters))
 
 
+_MAX_PASSES = 6
+
+
 def clean(text: str) -> str:
-    """The canonical document text every offset and quote refers to."""
+    """The canonical document text every offset and quote refers to.
+
+    NFC comes first so that the repair and every offset see precomposed letters; the tone
+    style is normalised after the repair too, because "uỷUBND" only becomes a word ("uỷ")
+    once split. The steps repeat until nothing changes (the repair learns its frequencies
+    from the text, re-flowing makes new neighbours), so that clean(clean(x)) == clean(x).
+    """
+    from rag.repair import repair_once  # imported here: rag.repair builds on this module
+
     text = normalize(text)
-    text = "\n".join(_SPACES_RE.sub(" ", line) for line in text.split("\n"))
-    return reflow(text)
+    for _ in range(_MAX_PASSES):
+        fixed = normalize(repair_once(text))
+        fixed = reflow("\n".join(_SPACES_RE.sub(" ", line) for line in fixed.split("\n")))
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def clean_with_map(text: str) -> tuple[str, OffsetMap]:
+    """`clean(text)` and, for each of its characters, where it came from in `text`."""
+    from rag.repair import align
+
+    cleaned = clean(text)
+    return cleaned, align(text, cleaned)
 
 
 # ---------------------------------------------------------------------------

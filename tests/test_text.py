@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rag.search.lexical import terms
-from rag.text import clean, fold, normalize, parse_fraction, parse_number, sentence_spans
+from rag.text import clean, fold, normalize, parse_fraction, parse_number, reflow, sentence_spans
 
 XUAN_HUNG = "\n".join(
     [
@@ -18,6 +21,19 @@ XUAN_HUNG = "\n".join(
         "lượng sinh hoạt chi bộ, trong giai đoạn mới ”.  ",
     ]
 )
+
+REFLOW_LINES = [
+    "Công tác trật tự an toàn",
+    "giao thông đường bộ",
+    "Không có trường hợp nào xảy ra.",
+    "BÁO CÁO",
+    "- Tổ chức họp chi bộ",
+    "1. Kết quả đạt được",
+    "và nhân dân trong xã cùng triển khai thực hiện các nhiệm vụ đề ra",
+    "Hội Cựu chiến binh xã",
+    "",
+    "-----",
+]
 
 
 def test_tone_mark_styles_and_nfd_become_one_form() -> None:
@@ -65,3 +81,22 @@ def test_sentence_spans_are_exact_offsets() -> None:
         "Tỷ lệ đạt 55,8%.",
         "Hội CCB dư nợ 18,695 tỷ đồng.",
     ]
+
+
+def test_cleaning_twice_changes_nothing_even_for_tables() -> None:
+    # Table cells broken in two: joining them must not make the text look hard-wrapped the
+    # second time (the cell lines would then be glued to each other).
+    rows = []
+    for topic, tail in [("trật tự an toàn", "giao thông đường bộ"), ("vệ sinh môi trường", "khu dân cư nông thôn")]:
+        rows += [f"Công tác {topic}", tail, "Không có trường hợp nào xảy ra"] * 3
+    text = "\n".join(["BÁO CÁO", "Về công tác nội chính quý III", "STT", "Tên công việc cần", "báo cáo", *rows])
+    once = clean(text)
+    assert clean(once) == once
+    assert "\nCông tác trật tự an toàn giao thông đường bộ\nKhông có trường hợp nào xảy ra\n" in once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(REFLOW_LINES), max_size=30))
+def test_reflow_is_idempotent(lines: list[str]) -> None:
+    once = reflow("\n".join(lines))
+    assert reflow(once) == once
