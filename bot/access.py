@@ -4,13 +4,14 @@ Access ends in one `Scope` per update (bot.context), which the engine enforces i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.records import ALL, APPROVED, BLOCKED, PENDING, BotChat, BotUser, Feedback, SeenUpdate, SentAnswer
+from bot.records import ALL, APPROVED, BLOCKED, PENDING, BotChat, BotUser, Feedback, SeenUpdate, SentAnswer, Upload
 
 
 class Access:
@@ -84,14 +85,60 @@ class Access:
         with self.sessions() as session:
             return session.get(BotChat, chat_id) is not None
 
-    def first_delivery(self, update_id: int) -> bool:
-        """True the first time an update id is seen, also across restarts and replicas."""
+    def first_delivery(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """True the first time an update id is seen, also across restarts and replicas; the
+        update is kept until `answered`."""
         try:
             with self.sessions() as session, session.begin():
-                session.add(SeenUpdate(update_id=update_id))
+                session.add(SeenUpdate(update_id=update_id, payload=payload, answered=False))
         except IntegrityError:
             return False
         return True
+
+    def answered(self, update_id: int) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(
+                update(SeenUpdate).where(SeenUpdate.update_id == update_id).values(answered=True, payload=None)
+            )
+
+    def interrupted(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Updates received and never answered (a crash), each claimed by one process only: its
+        record is deleted, so that handling it again counts as its first delivery. Recent ones
+        may still be in the hands of another replica and are left."""
+        cutoff = datetime.now(UTC) - older_than
+        claimed: list[dict[str, Any]] = []
+        with self.sessions() as session:
+            rows = session.execute(
+                select(SeenUpdate.update_id, SeenUpdate.payload).where(
+                    SeenUpdate.answered.is_(False), SeenUpdate.seen_at < cutoff.replace(tzinfo=None)
+                )
+            ).all()
+        for update_id, payload in rows:
+            with self.sessions() as session, session.begin():
+                gone = session.execute(
+                    delete(SeenUpdate).where(SeenUpdate.update_id == update_id, SeenUpdate.answered.is_(False))
+                )
+            if gone.rowcount == 1 and payload:
+                claimed.append(payload)
+        return claimed
+
+    def upload_started(self, user_id: int, file_name: str) -> int:
+        with self.sessions() as session, session.begin():
+            row = Upload(user_id=user_id, file_name=file_name)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def upload_finished(self, upload_id: int) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(delete(Upload).where(Upload.id == upload_id))
+
+    def lost_uploads(self) -> list[Upload]:
+        """Uploads a crash interrupted before they were stored; each is reported once."""
+        with self.sessions() as session, session.begin():
+            lost = list(session.scalars(select(Upload).order_by(Upload.id)))
+            session.execute(delete(Upload).where(Upload.id.in_([u.id for u in lost])))
+        return lost
 
     def remember(self, user_id: int, question: str, payload: dict[str, Any]) -> int:
         with self.sessions() as session, session.begin():

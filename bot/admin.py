@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 
 from bot import render
 from bot.context import ADMIN_ONLY, BotContext, admin, admitted, edit_or_send, is_admin, reply
+from rag.communes import candidates, resolve
 from rag.errors import NotFoundError
 from rag.ingest.load import SUPPORTED
 
@@ -33,12 +34,14 @@ async def upload(update: Update, context: BotContext) -> None:
         await reply(update, f"Tệp «{render.escape(name)}» quá lớn (giới hạn {limit // 1_000_000} MB).")
         return
     status = await message.reply_text(f"Đang tải «{name}»…")
+    upload_id = await asyncio.to_thread(context.access.upload_started, update.effective_user.id, name)  # type: ignore[union-attr]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         telegram_file = await message.document.get_file()
         await telegram_file.download_to_drive(path)
         status = await edit_or_send(status, f"Đang phân tích và lập chỉ mục «{render.escape(name)}»…")
         report = await asyncio.to_thread(context.assistant.ingest, [path])
+    await asyncio.to_thread(context.access.upload_finished, upload_id)
     verdict = (
         "đã thêm mới"
         if report.added
@@ -54,10 +57,17 @@ async def upload(update: Update, context: BotContext) -> None:
     await edit_or_send(status, render.escape(text))
 
 
+MAX_NAME = 120  # characters of a stored file name, its extension kept
+
+
 def safe_name(name: str) -> str:
-    """A file name without directories or path tricks ("../../etc/passwd" -> "passwd")."""
+    """A file name without directories or path tricks ("../../etc/passwd" -> "passwd"),
+    shortened to MAX_NAME characters without losing its extension."""
     base = re.sub(r"[\x00-\x1f/\\]", "_", name.replace("\\", "/").split("/")[-1]).strip(". ")
-    return base[:120] or "tai-lieu"
+    stem, dot, suffix = base.rpartition(".")
+    if dot and len(suffix) <= 5 and stem:
+        return stem[: MAX_NAME - len(suffix) - 1].rstrip(". ") + "." + suffix
+    return base[:MAX_NAME] or "tai-lieu"
 
 
 @admin
@@ -95,6 +105,15 @@ async def _approve_user(update: Update, context: BotContext) -> None:
     communes = (
         [] if not rest or rest.lower() in {"tatca", "tất cả"} else [c.strip() for c in rest.split(",") if c.strip()]
     )
+    known = await asyncio.to_thread(context.assistant.communes, context.scope(update))
+    for name in communes:  # a name without diacritics that several communes fold to grants none of them
+        if not resolve(name, known) and len(options := candidates(name, known)) > 1:
+            await reply(
+                update,
+                f"«{render.escape(name)}» có thể là: {render.escape(', '.join(options))}. Hãy gõ tên xã có dấu, "
+                f"ví dụ: /duyet {user_id} {render.escape(options[0])}",
+            )
+            return
     await approve_and_tell(context, user_id, communes)
     await reply(update, f"Đã duyệt người dùng {user_id} ({render.escape(', '.join(communes) or 'mọi xã')}).")
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,7 +42,7 @@ def build(settings: Settings, assistant: Assistant) -> BotApplication:
     records.upgrade(assistant.engine, settings.data_dir)
     context_types = ContextTypes(context=BotContext, bot_data=Services)
     builder = Application.builder().token(settings.telegram_token).context_types(context_types)
-    builder = builder.concurrent_updates(True).rate_limiter(AIORateLimiter(max_retries=3)).post_init(_register_commands)
+    builder = builder.concurrent_updates(True).rate_limiter(AIORateLimiter(max_retries=3)).post_init(_on_start)
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
@@ -51,6 +53,7 @@ def build(settings: Settings, assistant: Assistant) -> BotApplication:
     services.limit = RateLimit(settings.questions_per_minute)
 
     application.add_handler(TypeHandler(Update, drop_duplicates), group=-1)
+    application.add_handler(TypeHandler(Update, mark_answered), group=1)
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     mention = filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS & filters.Entity("mention")
     for name, callback in (
@@ -83,13 +86,37 @@ def build(settings: Settings, assistant: Assistant) -> BotApplication:
 
 
 async def drop_duplicates(update: Update, context: BotContext) -> None:
-    """Stop an update that was already handled (redelivered after a restart)."""
-    if not await asyncio.to_thread(context.access.first_delivery, update.update_id):
+    """Stop an update that was already received (redelivered after a restart or to another
+    replica); record the others, with their content, until they are answered."""
+    if not await asyncio.to_thread(context.access.first_delivery, update.update_id, update.to_dict()):
         raise ApplicationHandlerStop
 
 
-async def _register_commands(application: BotApplication) -> None:
+async def mark_answered(update: Update, context: BotContext) -> None:
+    """After every handler (and the error handler) has run for an update."""
+    await asyncio.to_thread(context.access.answered, update.update_id)
+
+
+# An update received this long ago and still unanswered was interrupted by a crash, not
+# being answered by another replica (answers take seconds; a slow model, half a minute).
+INTERRUPTED_AFTER = timedelta(seconds=90)
+
+
+async def _on_start(application: BotApplication) -> None:
+    """Register the commands; answer what a crash interrupted; tell admins of lost uploads."""
     await best_effort(application.bot.set_my_commands(lookups.BOT_COMMANDS), "setMyCommands")
+    access = application.bot_data.access
+    for payload in await asyncio.to_thread(access.interrupted, INTERRUPTED_AFTER):
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    for lost in await asyncio.to_thread(access.lost_uploads):
+        await best_effort(
+            application.bot.send_message(
+                lost.user_id,
+                f"Tệp «{lost.file_name}» gửi lúc {lost.started_at:%H:%M %d/%m/%Y} chưa được lưu vì hệ thống "
+                "đã khởi động lại giữa chừng. Hãy gửi lại tệp này.",
+            ),
+            "lost upload notice",
+        )
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
@@ -111,9 +138,15 @@ def run(settings: Settings, assistant: Assistant) -> None:
     """Long polling by default; a webhook when TROLYXA_WEBHOOK_URL is set (replicas behind a load
     balancer answer each update once: update ids are recorded in SQL, see drop_duplicates)."""
     application = build(settings, assistant)
-    if settings.webhook_url:
-        log.info("starting webhook")
-        application.run_webhook(**webhook_options(settings))
-    else:
-        log.info("starting long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if settings.webhook_url:
+            log.info("starting webhook")
+            application.run_webhook(**webhook_options(settings))
+        else:
+            log.info("starting long polling")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise ConfigError(
+            "Telegram từ chối mã bot (TELEGRAM_BOT_TOKEN): mã sai hoặc đã bị thu hồi. Lấy mã mới từ @BotFather "
+            "(lệnh /token) rồi đặt lại biến môi trường này."
+        ) from None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -74,12 +74,26 @@ class Feedback(BotBase):
 
 
 class SeenUpdate(BotBase):
-    """Update ids already handled: a redelivered update gets no second reply."""
+    """Every update received, once: a redelivered update gets no second reply. Until it is
+    answered it keeps its content, so that a restart answers what a crash interrupted."""
 
     __tablename__ = "bot_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=_now)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    answered: Mapped[bool] = mapped_column(default=False, server_default=true())
+
+
+class Upload(BotBase):
+    """An admin's upload from its arrival until it is stored: a crash in between is told."""
+
+    __tablename__ = "bot_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(256))
+    started_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 def upgrade(engine: Engine, lock_dir: Path) -> None:

@@ -109,6 +109,10 @@ class Assistant:
         known = self.snapshots.current().known
         return Scope(frozenset(i for name in communes for i in resolve(name, known)), classified)
 
+    def communes(self, scope: Scope) -> list[tuple[str, str]]:
+        """(identity, name) of every commune whose documents `scope` may read."""
+        return [(i, name) for i, name in self.snapshots.current().known if scope.permits(i, None)]
+
     def _named(self, commune: str | None) -> list[str] | None:
         return None if commune is None else resolve(commune, self.snapshots.current().known)
 
@@ -166,14 +170,8 @@ class Assistant:
     def delete(self, doc_id: str) -> DocumentInfo:
         """Delete a document by id or a unique prefix of 6+ characters (an operator's act)."""
         with self._writer_lock():
-            info = next(
-                (
-                    d
-                    for d in self.documents(Scope.operator())
-                    if d.id == doc_id or (d.id.startswith(doc_id) and len(doc_id) >= 6)
-                ),
-                None,
-            )
+            found = [d for d in self.documents(Scope.operator()) if d.id == doc_id or d.id.startswith(doc_id or "-")]
+            info = found[0] if found and (len(doc_id) >= 6 or found[0].id == doc_id) else None
             if info is None:
                 raise NotFoundError(f"Không có tài liệu mã «{doc_id}». Xem danh sách mã bằng lệnh «trolyxa documents».")
             self._writer.delete(info.id)

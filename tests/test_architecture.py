@@ -11,7 +11,7 @@ from rag.assistant import Assistant
 
 ROOT = Path(__file__).resolve().parent.parent
 # Engine methods that change or check the installation rather than read documents for an audience.
-NOT_READS = {"start", "ingest", "import_from", "delete", "reindex", "rebuild_vectors", "doctor"}
+NOT_READS = {"start", "ingest", "import_from", "delete", "reindex", "rebuild_vectors", "doctor", "scope_for"}
 
 
 def _imports(path: Path) -> set[str]:

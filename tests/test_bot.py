@@ -3,95 +3,27 @@ against the Bot API emulator in `tests/telegram_emulator.py`."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import build
 from bot.context import ADMIN_ONLY, UNKNOWN_USER
 from bot.errors import FAILED
 from bot.records import Feedback, SentAnswer
-from rag.assistant import Assistant
 from rag.scope import Scope
-from tests import backends
-from tests.telegram_emulator import Emulator, Sent
+from tests.bot_harness import ADMIN, Running, run_bot
 
 OPERATOR = Scope.operator()
 
-ADMIN = 1001
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Running:
-    def __init__(self, emulator: Emulator, assistant: Assistant) -> None:
-        self.emulator = emulator
-        self.assistant = assistant
-        self.asked = 0
-
-    def ask_and_wait(self, user_id: int, text: str, count: int = 1) -> list[Sent]:
-        before = len(self.emulator.messages_to(user_id))
-        self.emulator.send_text(user_id, text)
-        return self.emulator.wait_for_messages(user_id, before + count)[before:]
-
-    def approve(self, user_id: int, communes: str = "") -> None:
-        """An admin approves a user, who is told so."""
-        before = len(self.emulator.messages_to(user_id))
-        self.ask_and_wait(ADMIN, f"/duyet {user_id} {communes}".strip())
-        self.emulator.wait_for_messages(user_id, before + 1)
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder) -> Iterator[Running]:
     with run_bot(tmp_path_factory, corpus_dir, embedder) as state:
         yield state
-
-
-@contextmanager
-def run_bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, **extra: object) -> Iterator[Running]:
-    """The bot over a copy of the ingested corpus, polling the emulator from its own thread."""
-    data = tmp_path_factory.mktemp("bot") / "data"
-    backends.copy(corpus_dir, data)
-    with Emulator() as emulator:
-        settings = backends.settings_for(
-            data,
-            admins=str(ADMIN),
-            telegram_token=emulator.token,
-            telegram_api_base_url=emulator.base_url,
-            **extra,
-        )
-        assistant = Assistant(settings, embedder=embedder).start()
-        state = Running(emulator, assistant)
-        real_ask = assistant.ask
-
-        def counted_ask(*args, **kwargs):
-            state.asked += 1
-            return real_ask(*args, **kwargs)
-
-        assistant.ask = counted_ask  # type: ignore[method-assign]
-        application = build(settings, assistant)
-        stop = threading.Event()
-
-        async def serve() -> None:
-            async with application:
-                await application.post_init(application)  # type: ignore[misc]
-                await application.start()
-                await application.updater.start_polling(poll_interval=0.0, timeout=1)  # type: ignore[union-attr]
-                while not stop.is_set():
-                    await asyncio.sleep(0.05)
-                await application.updater.stop()  # type: ignore[union-attr]
-                await application.stop()
-
-        thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
-        thread.start()
-        yield state
-        stop.set()
-        thread.join(timeout=30)
-        assert not emulator.errors, emulator.errors  # every message the bot sent was valid for Telegram
 
 
 def test_commands_are_registered_and_start_greets(running: Running) -> None:

@@ -19,6 +19,7 @@ from rag.config import Settings
 from rag.errors import NotFoundError, TroLyXaError
 from rag.models import Answer, cite_section
 from rag.scope import Scope
+from trolyxa import logs
 
 # Whoever runs the CLI runs the installation: every commune, MẬT included.
 OPERATOR = Scope.operator()
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     settings = Settings()
-    _setup_logging(settings, args.verbose)
+    logs.setup(settings, args.verbose)
     try:
         return int(args.handler(args, settings) or 0)
     except NotFoundError as exc:
@@ -112,16 +113,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(settings: Settings, verbose: bool) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    handlers: list[logging.Handler] = [logging.FileHandler(settings.data_dir / "trolyxa.log", encoding="utf-8")]
-    if verbose:
-        handlers.append(logging.StreamHandler(sys.stderr))
-    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "chromadb", "httpx", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def _assistant(settings: Settings) -> Any:
     from rag.assistant import Assistant
 
@@ -193,9 +184,17 @@ def render_answer(answer: Answer) -> str:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     if args.batch:
-        stream = sys.stdin if str(args.batch) == "-" else args.batch.open(encoding="utf-8")
-        for line in stream:
-            question = line.strip()
+        if str(args.batch) != "-" and not args.batch.is_file():
+            raise TroLyXaError(f"Không tìm thấy tệp câu hỏi «{args.batch}».")
+        # Bytes, decoded line by line: one line in another encoding is that line's error only.
+        stream = sys.stdin.buffer if str(args.batch) == "-" else args.batch.open("rb")
+        for number, raw in enumerate(stream, start=1):
+            try:
+                question = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            except UnicodeDecodeError:
+                error = f"Dòng {number} không phải chữ UTF-8; hãy lưu tệp câu hỏi dạng UTF-8 rồi chạy lại."
+                print(json.dumps({"line": number, "error": error}, ensure_ascii=False), flush=True)
+                continue
             if not question:
                 continue
             try:

@@ -3,9 +3,22 @@ a verbatim substring of the passage it cites."""
 
 from __future__ import annotations
 
+import re
+
 from rag.models import Citation, MentionView, RetrievedPassage, TaskView
 from rag.search.index import IndexedPassage
 from rag.search.retrieve import Hit
+
+
+# Document text that imitates our own markup: a citation marker ("[1]"), a sources line
+# ("Nguồn:"). In an answer it would pass for ours; shown, it is neutralised.
+_MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+_SOURCES_RE = re.compile(r"(?im)^(\W*)(ngu[ồo]n)(\s*:)")
+
+
+def shown(quote: str) -> str:
+    """A quote as it appears in an answer's text; the citation keeps the verbatim quote."""
+    return _SOURCES_RE.sub(r"\1\2 (trong tài liệu)\3", _MARKER_RE.sub(r"(\1)", quote))
 
 
 class Citations:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.citations import Citations, retrieved
+from rag.answer.citations import Citations, retrieved, shown
 from rag.models import Answer, RetrievedPassage
 from rag.search.lexical import LexicalIndex, terms
 from rag.search.retrieve import Hit
@@ -201,6 +201,6 @@ def _render(query: Query, hits: list[Hit], chosen: list[_Sentence], passages: li
     for sentence in chosen:
         row = hits[sentence.hit_rank].row
         quote = row.text[sentence.start : sentence.end]
-        parts.append(f"{quote} [{citations.of_passage(row, quote)}]")
+        parts.append(f"{shown(quote)} [{citations.of_passage(row, quote)}]")
     separator = "\n" if any("\n" in p for p in parts) else " "
     return Answer(query.text, separator.join(parts), False, citations=citations.items, passages=passages)

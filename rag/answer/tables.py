@@ -3,7 +3,7 @@ directive. Every line is cited like a retrieved sentence."""
 
 from __future__ import annotations
 
-from rag.answer.citations import Citations
+from rag.answer.citations import Citations, shown
 from rag.models import Answer, DirectiveCard, RetrievedPassage, TaskView
 
 TASKS_SHOWN = 40  # in one answer when a unit's tasks span several communes
@@ -32,7 +32,7 @@ def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[
             lines.append(f"{unit} — {task.period or 'không ghi kỳ'}{where}:")
         role = f" ({task.role})" if task.role else ""
         deadline = f" — hạn: {task.deadline}" if task.deadline else ""
-        lines.append(f"- {task.quote}{role}{deadline} [{citations.of_task(task)}]")
+        lines.append(f"- {shown(task.quote)}{role}{deadline} [{citations.of_task(task)}]")
     return Answer(question, "\n".join(lines), False, citations=citations.items, passages=passages, note=note)
 
 
@@ -40,5 +40,5 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Retrieve
     """What the documents say of a directive: the sentences that cite it, the fullest first."""
     ranked = sorted(card.mentions, key=lambda m: (card.subject or "") in m.quote, reverse=True)
     citations = Citations()
-    parts = [f"{mention.quote} [{citations.of_mention(mention)}]" for mention in ranked[:MENTIONS_SHOWN]]
+    parts = [f"{shown(mention.quote)} [{citations.of_mention(mention)}]" for mention in ranked[:MENTIONS_SHOWN]]
     return Answer(question, "\n".join(parts), False, citations=citations.items, passages=passages)
