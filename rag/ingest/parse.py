@@ -2,70 +2,62 @@
 
 Works on the cleaned text (see `rag.text.clean`); every offset refers to it. The header
 (issuing body, number, place-date line, type and subject) and the ending (Nơi nhận,
-signature) become metadata; the body becomes sections and paragraphs.
+signature) become metadata (read in `rag.ingest.header`); the body becomes sections and
+paragraphs.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, doc_number, fold
-
-DOC_TYPES = {
-    "THÔNG BÁO": "Thông báo",
-    "BÁO CÁO": "Báo cáo",
-    "NGHỊ QUYẾT": "Nghị quyết",
-    "KẾT LUẬN": "Kết luận",
-    "CHỈ THỊ": "Chỉ thị",
-    "KẾ HOẠCH": "Kế hoạch",
-    "QUYẾT ĐỊNH": "Quyết định",
-    "CÔNG VĂN": "Công văn",
-    "HƯỚNG DẪN": "Hướng dẫn",
-    "TỜ TRÌNH": "Tờ trình",
-    "QUY CHẾ": "Quy chế",
-    "CHƯƠNG TRÌNH": "Chương trình",
-    "BIÊN BẢN": "Biên bản",
-    "QUY ĐỊNH": "Quy định",
-}
-NEWS_TYPE = "Tin"
-GENERIC_TYPE = "Văn bản"
-
-_PLACE_DATE_RE = re.compile(
-    r"^\s*([^\W\d_][^,\n]{1,40}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE
+from rag.ingest.filename import (
+    KIND_CODES,
+    FileNameInfo,
+    Stamps,
+    find_stamps,
+    format_number,
+    is_upper,
+    kind_code,
+    parse_file_name,
+    sentence_case,
+    title_case,
 )
-_NUMBER_LINE_RE = re.compile(r"^\s*Số\s*:?\s*(\d{1,5})\s*[-–]\s*([A-ZĐ]{1,6})\s*/\s*([A-ZĐ\-]{1,12})", re.MULTILINE)
-_CLASSIFIED_RE = re.compile(r"^\s*\**\s*(TUYỆT MẬT|TỐI MẬT|MẬT)\s*\**\s*$")
-_ENDING_RE = re.compile(r"^\s*(?:#+\s*)?\**\s*Nơi\s+nhận\s*:?", re.IGNORECASE)
-_SIGNATURE_RE = re.compile(r"^\s*\**\s*(?:T/M|TM\.|T/L|TL\.|KT\.|K/T)\s", re.IGNORECASE)
-_COMMUNE_IN_BODY_RE = re.compile(r"(?:Đảng\s+(?:bộ|ủy)|UBND|Ủy ban nhân dân)\s+xã\s+((?:[^\W\d_]+\s*){1,4})")
-_HEADER_COMMUNE_RE = re.compile(r"^\s*ĐẢNG\s+(?:ỦY|BỘ)\s+XÃ\s+([^\W\d_]+(?:\s+[^\W\d_]+){0,3})\s*$")
-_DATE_RE = re.compile(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
-_PERIOD_RES = (
-    re.compile(r"quý\s+([IV]+|\d)\s*(?:năm\s+|/)\s*(\d{4})", re.IGNORECASE),
-    re.compile(r"(\d+)\s+tháng\s+(đầu|cuối)\s+năm\s+(\d{4})", re.IGNORECASE),
-    re.compile(r"tháng\s+(\d{1,2})\s*(?:năm\s+|/)\s*(\d{4})", re.IGNORECASE),
-    re.compile(r"nhiệm\s+kỳ\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE),
-    re.compile(r"năm\s+(\d{4})", re.IGNORECASE),
-)
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+# "X as X": re-exported for the modules that import them from here, where they lived before rag.ingest.header.
+from rag.ingest.header import DOC_TYPES as DOC_TYPES
+from rag.ingest.header import GENERIC_TYPE, Header, Metadata, ending_index, read_ending, read_header
+from rag.ingest.header import NEWS_TYPE as NEWS_TYPE
+from rag.ingest.header import apply_override as apply_override
+from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, fold
 
 
 @dataclass
-class Metadata:
-    title: str = ""
-    doc_type: str = GENERIC_TYPE
-    number: str | None = None
-    date: str | None = None  # ISO, possibly partial ("2025-09")
-    issuer: str | None = None
-    signer: str | None = None
-    signer_role: str | None = None
-    commune: str | None = None
-    period: str | None = None
-    classification: str | None = None  # "MẬT", "TỐI MẬT"
-    recipients: list[str] = field(default_factory=list)
+class Line:
+    start: int
+    end: int
+    text: str  # stripped of markdown heading and bold markers
+
+
+def lines_of(text: str) -> list[Line]:
+    out: list[Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        shown = re.sub(r"^#{1,6}\s*", "", stripped).replace("**", "").strip()
+        if shown:
+            lead = len(raw) - len(raw.lstrip())
+            out.append(Line(start + lead, end - (len(raw) - len(raw.rstrip())), shown))
+    return out
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_COMMUNE_IN_BODY_RE = re.compile(r"(?:Đảng\s+(?:bộ|ủy)|UBND|Ủy ban nhân dân)\s+xã\s+((?:[^\W\d_]+\s*){1,4})")
+_DATE_RE = re.compile(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
 
 
 @dataclass
@@ -124,42 +116,6 @@ class ParsedDocument:
         return " › ".join(node.heading for node in self.path(section))
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int
-    text: str  # stripped of markdown heading and bold markers
-
-
-def _lines(text: str) -> list[_Line]:
-    out: list[_Line] = []
-    pos = 0
-    for raw in text.split("\n"):
-        start, end = pos, pos + len(raw)
-        pos = end + 1
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        shown = re.sub(r"^#{1,6}\s*", "", stripped).replace("**", "").strip()
-        if shown:
-            lead = len(raw) - len(raw.lstrip())
-            out.append(_Line(start + lead, end - (len(raw) - len(raw.rstrip())), shown))
-    return out
-
-
-def _is_upper(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and all(ch.isupper() for ch in letters)
-
-
-def _doc_type(line: str) -> tuple[str, str] | None:
-    """(type, rest of line) when the line opens with a document type in capitals."""
-    for upper, name in DOC_TYPES.items():
-        if line == upper or (line.startswith(upper + " ") and not _is_upper(line)):
-            return name, line[len(upper) :].strip()
-    return None
-
-
 def _roman(label: str) -> int | None:
     values = [_ROMAN.get(ch) for ch in label]
     if not label or None in values:
@@ -205,40 +161,6 @@ def _sub_heading(line: str) -> str | None:
     return None
 
 
-def _title_case(upper: str) -> str:
-    return " ".join(word.capitalize() for word in upper.split())
-
-
-def _name_words(raw: str) -> str | None:
-    words: list[str] = []
-    for word in raw.split():
-        if not word[0].isupper():
-            break
-        words.append(word.strip(",.;:"))
-    return " ".join(words) or None
-
-
-def _period(text: str) -> str | None:
-    for pattern in _PERIOD_RES:
-        match = pattern.search(text)
-        if not match:
-            continue
-        groups = match.groups()
-        if pattern is _PERIOD_RES[0]:
-            quarter = groups[0].upper()
-            if quarter.isdigit():
-                quarter = "I" * int(quarter) if int(quarter) < 4 else "IV"
-            return f"quý {quarter}/{groups[1]}"
-        if pattern is _PERIOD_RES[1]:
-            return f"{groups[0]} tháng {groups[1].lower()} năm {groups[2]}"
-        if pattern is _PERIOD_RES[2]:
-            return f"tháng {int(groups[0])}/{groups[1]}"
-        if pattern is _PERIOD_RES[3]:
-            return f"nhiệm kỳ {groups[0]}-{groups[1]}"
-        return f"năm {groups[0]}"
-    return None
-
-
 _ASSIGNS_RE = re.compile(
     r"nhiem vu trong tam|phuong huong|nhiem vu,? giai phap|giai phap trong tam|chi tieu|ke hoach"
     r"|nhiem vu (?:nam|thang|quy|trong)"
@@ -265,30 +187,57 @@ def heading_intent(section_path: str) -> int:
     return 0
 
 
+_PERIOD_RES = (
+    re.compile(r"quý\s+([IV]+|\d)\s*(?:năm\s+|/)\s*(\d{4})", re.IGNORECASE),
+    re.compile(r"(\d+)\s+tháng\s+(đầu|cuối)\s+năm\s+(\d{4})", re.IGNORECASE),
+    re.compile(r"tháng\s+(\d{1,2})\s*(?:năm\s+|/)\s*(\d{4})", re.IGNORECASE),
+    re.compile(r"nhiệm\s+kỳ\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNORECASE),
+    re.compile(r"năm\s+(\d{4})", re.IGNORECASE),
+)
+
+
 def period_of(text: str) -> str | None:
     """The period a heading or title speaks of ("tháng 10/2025", "quý IV/2025", "năm 2026")."""
-    return _period(text)
+    for pattern in _PERIOD_RES:
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groups()
+        if pattern is _PERIOD_RES[0]:
+            quarter = groups[0].upper()
+            if quarter.isdigit():
+                quarter = "I" * int(quarter) if int(quarter) < 4 else "IV"
+            return f"quý {quarter}/{groups[1]}"
+        if pattern is _PERIOD_RES[1]:
+            return f"{groups[0]} tháng {groups[1].lower()} năm {groups[2]}"
+        if pattern is _PERIOD_RES[2]:
+            return f"tháng {int(groups[0])}/{groups[1]}"
+        if pattern is _PERIOD_RES[3]:
+            return f"nhiệm kỳ {groups[0]}-{groups[1]}"
+        return f"năm {groups[0]}"
+    return None
 
 
 def parse(text: str, file_name: str = "") -> ParsedDocument:
-    lines = _lines(text)
+    lines = lines_of(text)
+    texts = [line.text for line in lines]
     meta = Metadata()
+    stamps = find_stamps(texts)
 
-    # Ending: "Nơi nhận" or the signature block, whichever comes first near the end.
-    body_end_index = len(lines)
-    for i, line in enumerate(lines):
-        if _ENDING_RE.match(line.text) or (_SIGNATURE_RE.match(line.text) and i > len(lines) * 0.5):
-            body_end_index = i
-            break
-    tail = lines[body_end_index:]
-    _parse_tail(tail, meta)
+    # Ending: "Nơi nhận" or the signature block; its recipients and signer are metadata.
+    body_end_index = ending_index(texts)
+    stamped_number = read_ending(texts[body_end_index:], meta)
 
-    # Header: everything before the first body paragraph.
-    body_start_index = _parse_header(lines[:body_end_index], meta)
-    body = lines[body_start_index:body_end_index]
+    # Header: before the first body paragraph; footnotes a PDF printed above it stay content.
+    header = read_header(texts[:body_end_index], meta)
+    notes = [line for i, line in enumerate(lines[: header.first]) if i not in stamps.lines]
+    body = [line for i, line in enumerate(lines[:body_end_index]) if i >= header.end and i not in stamps.lines]
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
+    if notes:  # in a section of their own, so that no passage runs from them over the header
+        sections.append(Section(0, None, 0, "", "Chú thích", notes[0].start, notes[-1].end))
+        paragraphs += [Paragraph(line.start, line.end, 0, False) for line in notes]
     stack: list[int] = []
     last_letter: str | None = None
     # Some reports open with "A." and go on with "II.", "III.": those romans are siblings of "A.".
@@ -309,7 +258,7 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
                     roman_as_letter = True
                 seen_roman = True
                 rank = 1 if roman_as_letter else rank
-            if rank == 0 and i + 1 < len(body) and _is_upper(body[i + 1].text) and not _heading(body[i + 1].text, None):
+            if rank == 0 and i + 1 < len(body) and is_upper(body[i + 1].text) and not _heading(body[i + 1].text, None):
                 title = f"{title}: {body[i + 1].text}"
                 i += 1
             numbered_paragraph = bool(head) and len(title) > 120
@@ -339,7 +288,7 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
             paragraphs.append(Paragraph(line.start, line.end, section.index, False))
     paragraphs.sort(key=lambda p: p.start)
 
-    _infer_from_body(text, lines, body, meta, file_name)
+    _finish(meta, header, body, stamps, stamped_number, parse_file_name(file_name) if file_name else None)
     return ParsedDocument(text=text, metadata=meta, sections=sections, paragraphs=paragraphs)
 
 
@@ -349,84 +298,28 @@ def _clause(text: str) -> str:
     return cut if len(cut) <= 100 else cut[:97].rsplit(" ", 1)[0] + "…"
 
 
-def _parse_header(lines: list[_Line], meta: Metadata) -> int:
-    i = 0
-    subject: list[str] = []
-    headline: str | None = None
-    expecting_subject = False
-    while i < len(lines) and i < 15:
-        text = lines[i].text
-        if _CLASSIFIED_RE.match(text):
-            meta.classification = _CLASSIFIED_RE.match(text).group(1)  # type: ignore[union-attr]
-        elif (place := _PLACE_DATE_RE.match(text)) is not None:
-            meta.commune = meta.commune or place.group(1).strip()
-            day, month, year = place.group(2), int(place.group(3)), place.group(4)
-            meta.date = f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
-        elif (number := _NUMBER_LINE_RE.match(text)) is not None:
-            meta.number = doc_number(*number.groups())
-        elif (kind := _doc_type(text)) is not None:
-            meta.doc_type = kind[0]
-            if kind[1]:
-                subject.append(kind[1])
-            expecting_subject = not kind[1]
-        elif not any(ch.isalnum() for ch in text):
-            expecting_subject = False
-        elif _is_upper(text) and not HEADING_RE.match(text):
-            if (commune := _HEADER_COMMUNE_RE.match(text)) is not None:
-                meta.issuer = _title_case(text).replace("Ủy", "ủy").replace("Bộ", "bộ").replace("Xã", "xã")
-                meta.commune = _title_case(commune.group(1))
-            elif len(text) > 40 and headline is None and not subject:
-                headline = text
-            elif not text.startswith(("ĐẢNG", "CỘNG HÒA", "ĐỘC LẬP")) and subject:
-                break
-        elif expecting_subject or (
-            subject
-            and len(text) < 200
-            and not text.endswith((".", ":"))
-            and not HEADING_RE.match(text)
-            and len(subject) < 2
-        ):
-            if HEADING_RE.match(text) or len(text) > 250:
-                break
-            subject.append(text)
-            expecting_subject = False
-        else:
+def _name_words(raw: str) -> str | None:
+    words: list[str] = []
+    for word in raw.split():
+        if not word[0].isupper():
             break
-        i += 1
-    if subject:
-        meta.title = f"{meta.doc_type} {subject[0][0].lower()}{subject[0][1:]}" + "".join(" " + s for s in subject[1:])
-        meta.title = re.sub(r"\s+", " ", meta.title)
-    elif headline:
-        meta.doc_type = NEWS_TYPE if meta.doc_type == GENERIC_TYPE else meta.doc_type
-        meta.title = headline
-    return i
+        words.append(word.strip(",.;:"))
+    return " ".join(words) or None
 
 
-def _parse_tail(tail: list[_Line], meta: Metadata) -> None:
-    signature_at = next((i for i, line in enumerate(tail) if _SIGNATURE_RE.match(line.text)), None)
-    recipients = tail[1:signature_at] if tail and _ENDING_RE.match(tail[0].text) else []
-    meta.recipients = [BULLET_RE.sub("", line.text).rstrip(",;. ") for line in recipients]
-    if signature_at is None:
-        return
-    block = [line.text for line in tail[signature_at:]]
-    roles = [text for text in block[1:] if _is_upper(text)]
-    names = [text for text in block[1:] if not _is_upper(text)]
-    meta.signer_role = " ".join(roles).strip() or None
-    meta.signer = names[-1].strip() if names else None
-    acting_for = re.sub(r"^\s*(?:T/M|TM\.|T/L|TL\.|KT\.|K/T)\s*", "", block[0], flags=re.IGNORECASE).strip()
-    meta.issuer = meta.issuer or acting_for  # completed with the commune in _infer_from_body
-
-
-def _infer_from_body(text: str, lines: list[_Line], body: list[_Line], meta: Metadata, file_name: str) -> None:
+def _finish(
+    meta: Metadata, header: Header, body: list[Line], stamps: Stamps, stamped: str | None, name: FileNameInfo | None
+) -> None:
+    """What the header left blank, from the body, the signature stamps and the file name."""
     body_text = "\n".join(line.text for line in body)
     if meta.commune is None:
         for match in _COMMUNE_IN_BODY_RE.finditer(body_text):
-            name = _name_words(match.group(1))
-            if name:
-                meta.commune = name
+            commune = _name_words(match.group(1))
+            if commune:
+                meta.commune = commune
                 break
-    if meta.issuer and _is_upper(meta.issuer):
-        body_name = _title_case(meta.issuer).replace("Đảng Ủy", "Đảng ủy").replace("Thường Vụ", "Thường vụ")
+    if meta.issuer and is_upper(meta.issuer):
+        body_name = title_case(meta.issuer).replace("Đảng Ủy", "Đảng ủy").replace("Thường Vụ", "Thường vụ")
         meta.issuer = (
             f"{body_name} Đảng ủy xã {meta.commune}" if "Đảng ủy" not in body_name and meta.commune else body_name
         )
@@ -437,6 +330,8 @@ def _infer_from_body(text: str, lines: list[_Line], body: list[_Line], meta: Met
             r"(Ban Thường vụ|Ban Chấp hành|Thường trực)\s+Đảng\s+(?:ủy|bộ)\s+xã\s+" + re.escape(meta.commune), body_text
         )
         meta.issuer = f"{reporter.group(1)} Đảng ủy xã {meta.commune}" if reporter else f"Đảng ủy xã {meta.commune}"
+    _number_and_kind(meta, header, stamped, name)
+    meta.date = _document_date(header, stamps, name)
     if meta.date is None and body:
         first = body[0].text
         for match in _DATE_RE.finditer(first):
@@ -444,13 +339,40 @@ def _infer_from_body(text: str, lines: list[_Line], body: list[_Line], meta: Met
             if not DOC_NUMBER_RE.search(before):
                 meta.date = f"{match.group(3)}-{int(match.group(2)):02d}-{int(match.group(1)):02d}"
                 break
-    meta.period = meta.period or _period(meta.title) or (_period(body[0].text) if body else None)
-    if not meta.title:
-        meta.title = Path(file_name).stem if file_name else "Tài liệu"
+    meta.date = meta.date or header.event_date or (name.date if name else None)
+    meta.period = meta.period or period_of(meta.title) or (period_of(body[0].text) if body else None)
+    if not meta.title and name is not None and name.kind and name.number:
+        # What the clerk typed after the registration, in capitals or not: "Công văn số 226-CV/ĐU: mời họp BTV".
+        subject = name.subject and (sentence_case(name.subject, {}) if is_upper(name.subject) else name.subject)
+        meta.title = f"{name.kind} số {name.number}" + (f": {subject}" if subject else "")
+    meta.title = meta.title or (name.stem if name else "Tài liệu")
 
 
-def apply_override(meta: Metadata, overrides: dict[str, Any]) -> Metadata:
-    """Fields given by an operator (`<file>.meta.json` beside the document, or a backup) win
-    over inferred ones."""
-    known = {key: value for key, value in overrides.items() if key in Metadata.__dataclass_fields__}
-    return replace(meta, **known)
+def _number_and_kind(meta: Metadata, header: Header, stamped: str | None, name: FileNameInfo | None) -> None:
+    """A blank number ("Số -TB/ĐU") takes the number stamped at signing, else the file name's
+    when it names the same kind and issuer; the kind falls back the same way."""
+    code = header.number_code
+    if meta.number is None and stamped and code:
+        meta.number = format_number(stamped, *code)
+    if meta.number is None and name is not None and name.number:
+        kind, issuer = name.number.split("-", 1)[1].split("/", 1)
+        if code is None or (fold(kind) == fold(code[0]) and fold(issuer) == fold(code[1])):
+            meta.number = name.number
+    if meta.doc_type == GENERIC_TYPE:
+        if code and (known := kind_code(code[0])):
+            meta.doc_type = KIND_CODES[known]
+        elif name is not None and name.kind:
+            meta.doc_type = name.kind
+
+
+def _document_date(header: Header, stamps: Stamps, name: FileNameInfo | None) -> str | None:
+    """The place-date line's date; when it gives only the month, the day of the digital
+    signature (the clerk dates a document when signing it), else of the meeting the subject
+    names, else of a date in the file name, provided it falls in that month."""
+    if header.date and len(header.date) == 10:
+        return header.date
+    signed = max(stamps.dates) if stamps.dates else None  # the last signature issues the document
+    if header.date:
+        days = (signed, header.event_date, name.date if name else None)
+        return next((day for day in days if day and day.startswith(header.date + "-")), header.date)
+    return signed
