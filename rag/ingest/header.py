@@ -53,6 +53,7 @@ class Metadata:
     commune: str | None = None
     period: str | None = None
     classification: str | None = None  # "MẬT", "TỐI MẬT"
+    classification_certain: bool = True  # False: a mark read in doubt, for an admin to check
     recipients: list[str] = field(default_factory=list)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# "X as X": re-exported for the modules that import them from here, where they lived before rag.ingest.header.
+from rag.ingest.classification import find_mark
 from rag.ingest.filename import (
     KIND_CODES,
     FileNameInfo,
@@ -23,8 +25,6 @@ from rag.ingest.filename import (
     sentence_case,
     title_case,
 )
-
-# "X as X": re-exported for the modules that import them from here, where they lived before rag.ingest.header.
 from rag.ingest.header import DOC_TYPES as DOC_TYPES
 from rag.ingest.header import GENERIC_TYPE, Header, Metadata, ending_index, read_ending, read_header
 from rag.ingest.header import NEWS_TYPE as NEWS_TYPE
@@ -230,6 +230,8 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
 
     # Header: before the first body paragraph; footnotes a PDF printed above it stay content.
     header = read_header(texts[:body_end_index], meta)
+    if meta.classification is None and (mark := find_mark(texts)) is not None:
+        meta.classification, meta.classification_certain = mark.level, mark.certain
     notes = [line for i, line in enumerate(lines[: header.first]) if i not in stamps.lines]
     body = [line for i, line in enumerate(lines[:body_end_index]) if i >= header.end and i not in stamps.lines]
 
