@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, default=None)
     p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
     p.add_argument("--extraction", action="store_true", help="score task, directive and figure extraction instead")
+    p.add_argument(
+        "--real",
+        nargs="?",
+        const="",
+        metavar="FOLDER",
+        help="ingest real documents (default ../shared/realdocs/cong-hai) into a store of their own and score them",
+    )
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -294,7 +301,15 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    if args.extraction:
+    if args.real is not None:
+        from rag.evaluation.realdocs import FOLDER, QUESTIONS, run_real_evaluation
+
+        folder = Path(args.real) if args.real else FOLDER
+        if not folder.is_dir():
+            print(f"Không thấy thư mục văn bản thật «{folder}»: bỏ qua đánh giá trên văn bản thật.")
+            return 0
+        report = run_real_evaluation(settings, folder, args.questions or QUESTIONS)
+    elif args.extraction:
         from rag.evaluation.extraction import run_extraction_evaluation
 
         report = run_extraction_evaluation(_assistant(settings))
