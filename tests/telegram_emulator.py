@@ -207,11 +207,16 @@ class Emulator(LoopbackServer):
         emulator = self
 
         class Handler(QuietHandler):
+            # Keep-alive, as Telegram's servers: with HTTP/1.0 each reply closes its connection,
+            # and a client reusing one at that instant reads a reset that Telegram never sends.
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self) -> None:  # file downloads
                 path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{emulator.token}/"
                 data = emulator.files.get(path.removeprefix(prefix)) if path.startswith(prefix) else None
                 self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
                 self.end_headers()
                 self.wfile.write(data or b"")
 
