@@ -48,7 +48,7 @@ def _sources(citations: list[Citation], docs: dict[str, DocumentInfo]) -> list[s
 
 def answer_html(answer: Answer, docs: dict[str, DocumentInfo]) -> str:
     body = escape(answer.answer)
-    if answer.abstained:
+    if answer.abstained and not answer.citations:  # not_found; "related" shows its sources
         return f"<i>{body}</i>"
     lines = [body, "", "<b>Nguồn:</b>", *_sources(answer.citations, docs)]
     if answer.note:

@@ -56,6 +56,9 @@ class Citation:
     ocr: bool = False  # the passage was read from a scan by OCR
 
 
+ANSWERED, RELATED, NOT_FOUND = "answered", "related", "not_found"
+
+
 @dataclass
 class Answer:
     question: str
@@ -64,12 +67,25 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[RetrievedPassage] = field(default_factory=list)
     note: str | None = None
+    # "answered": the evidence answers; "related": retrieval is confident but no sentence states
+    # the answer (the closest passage is shown, cited); "not_found". Both non-answers abstain.
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            self.status = NOT_FOUND if self.abstained else ANSWERED
+
+    @property
+    def found(self) -> bool:
+        """Whether the documents hold something on the question (answered, or related)."""
+        return self.status != NOT_FOUND
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "status": self.status,
             "citations": [asdict(c) for c in self.citations],
             "passages": [
                 {
@@ -190,3 +206,22 @@ class PassageView:
     text: str
     previous_id: str | None
     next_id: str | None
+
+
+@dataclass(frozen=True)
+class OpeningPassage:
+    id: str
+    section: str
+    section_path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentOpening:
+    """A document's metadata with its first passages, for questions about the document itself."""
+
+    info: DocumentInfo
+    signer: str | None
+    signer_role: str | None
+    ocr: bool
+    passages: list[OpeningPassage]

@@ -9,7 +9,6 @@ from rag.models import Citation, MentionView, RetrievedPassage, TaskView
 from rag.search.index import IndexedPassage
 from rag.search.retrieve import Hit
 
-
 # Document text that imitates our own markup: a citation marker ("[1]"), a sources line
 # ("Nguồn:"). In an answer it would pass for ours; shown, it is neutralised.
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")

@@ -207,4 +207,6 @@ class Generator:
 
 
 def _with_note(answer: Answer, note: str) -> Answer:
-    return Answer(answer.question, answer.answer, answer.abstained, answer.citations, answer.passages, note)
+    return Answer(
+        answer.question, answer.answer, answer.abstained, answer.citations, answer.passages, note, status=answer.status
+    )

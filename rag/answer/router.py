@@ -7,16 +7,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from rag.answer.citations import retrieved
+from rag.answer.documents import document_answer, wants_document
 from rag.answer.extractive import build_answer
 from rag.answer.followup import follow_up_subject
-from rag.answer.tables import directive_answer, task_answer
+from rag.answer.overview import is_overview, overview_answer
+from rag.answer.tables import directive_answer, other_period_answer, table_fits, task_answer
 from rag.communes import resolve
 from rag.errors import TroLyXaError
 from rag.models import Answer
 from rag.scope import Scope
-from rag.search.index import Snapshots
+from rag.search.index import PassageIndex, Snapshots
 from rag.search.retrieve import Hit, Retriever
-from rag.search.understand import understand
+from rag.search.understand import Query, understand
 from rag.store import knowledge
 from rag.units import UnitRegistry
 
@@ -43,6 +45,11 @@ class Router:
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.snapshots.current()
         query = understand(question, sorted(index.by_folded), self.units)
+        if is_overview(query):
+            communes = scope.narrow(self._asked(query, index, commune))
+            overview = overview_answer(query, index, communes, scope.classified, [])
+            if overview is not None:
+                return overview, None
         if not query.terms:
             if subject := follow_up_subject(question):
                 raise TroLyXaError(
@@ -50,19 +57,29 @@ class Router:
                     f"«{subject} có bao nhiêu đảng viên?»"
                 )
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
-        if commune:
-            asked: list[str] | None = resolve(commune, index.known)
-        else:
-            asked = sorted({i for name in query.communes for i in index.by_folded[name]}) or None
-        communes = scope.narrow(asked)
+        communes = scope.narrow(self._asked(query, index, commune))
         hits = self.retriever.search(index, query, k=10, communes=communes, classified=scope.classified)
         if query.units and query.asks_tasks:
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
-                for unit in query.units:
-                    _, found = knowledge.tasks(session, self.units, unit, scope, communes, period)
-                    if found:
+                for unit in _assignees_first(query, self.units):
+                    found = [
+                        t for t in knowledge.tasks(session, self.units, unit, scope, communes, period)[1] if t.quote
+                    ]
+                    if found and table_fits(query, found, index.lexical):
                         return task_answer(query.text, unit, found, retrieved(hits)), None
+                    other = (
+                        [] if found or not period else knowledge.tasks(session, self.units, unit, scope, communes)[1]
+                    )
+                    if other and table_fits(query, other, index.lexical, ignore_period=True):
+                        return other_period_answer(query.text, unit, period or "", other, retrieved(hits)), None
+        if wants_document(query):
+            with self.sessions() as session:
+                number = query.doc_numbers[0] if query.doc_numbers else None
+                kind = None if number or not query.doc_types else query.doc_types[0]
+                docs = knowledge.own_documents(session, scope, communes, number=number, doc_type=kind)
+            if (about := document_answer(query, docs, hits, retrieved(hits))) is not None:
+                return about, None
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
                 card = knowledge.directive(session, query.doc_numbers[0], scope, communes)
@@ -70,3 +87,17 @@ class Router:
                 return directive_answer(query.text, card, retrieved(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.
         return build_answer(query, hits, index.lexical, self.units), hits
+
+    @staticmethod
+    def _asked(query: Query, index: PassageIndex, commune: str | None) -> list[str] | None:
+        """The communes (identities) the caller or the question names; None: any."""
+        if commune:
+            return resolve(commune, index.known)
+        return sorted({i for name in query.communes for i in index.by_folded[name]}) or None
+
+
+def _assignees_first(query: Query, units: UnitRegistry) -> list[str]:
+    """The units a question names, those after "giao" (the assignee of "X giao Y …") first."""
+    _, said, after = query.text.partition(" giao ")
+    assignees = units.find_all(after) if said else []
+    return [u for u in assignees if u in query.units] + [u for u in query.units if u not in assignees]

@@ -3,8 +3,13 @@ directive. Every line is cited like a retrieved sentence."""
 
 from __future__ import annotations
 
+import re
+
 from rag.answer.citations import Citations, shown
-from rag.models import Answer, DirectiveCard, RetrievedPassage, TaskView
+from rag.models import RELATED, Answer, DirectiveCard, RetrievedPassage, TaskView
+from rag.search.lexical import LexicalIndex, terms
+from rag.search.understand import Query
+from rag.text import fold
 
 TASKS_SHOWN = 40  # in one answer when a unit's tasks span several communes
 MENTIONS_SHOWN = 3
@@ -15,6 +20,7 @@ def task_answer(question: str, unit: str, tasks: list[TaskView], passages: list[
     communes (a province's store, a question naming none) only the tasks of the latest
     documents, with a hint to name the commune."""
     note = None
+    tasks = [t for t in tasks if t.quote.strip()]  # a quote must be a non-empty part of its passage
     communes = {t.commune for t in tasks}
     if len(communes) > 1 and len(tasks) > TASKS_SHOWN:
         note = (
@@ -42,3 +48,69 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Retrieve
     citations = Citations()
     parts = [f"{shown(mention.quote)} [{citations.of_mention(mention)}]" for mention in ranked[:MENTIONS_SHOWN]]
     return Answer(question, "\n".join(parts), False, citations=citations.items, passages=passages)
+
+
+def table_fits(query: Query, tasks: list[TaskView], index: LexicalIndex, *, ignore_period: bool = False) -> bool:
+    """Whether a unit's task list answers the question: one task, with its unit, period and
+    headings, holds the question's informative words. A question about one meeting or one
+    document ("Cuộc họp ngày 23/02/2026, Ban Xây dựng Đảng phải chuẩn bị gì?") is not a
+    request for the unit's whole list, and goes to retrieval."""
+    from rag.answer.extractive import THRESHOLDS, evidence_for
+
+    evidence = evidence_for(query, index)
+    asked = set(terms(" ".join(query.periods))) if ignore_period else set()
+    words = {t: w for t, w in evidence.words.items() if t not in asked}
+    if not words:
+        return True
+    total = sum(words.values())
+    best = 0.0
+    for task in tasks:
+        have = set(terms(f"{task.unit} {task.period or ''} {task.section_path} {task.text}"))
+        have |= {t for t in words if t.startswith("~") and t in set(terms(task.unit))}
+        best = max(best, sum(w for t, w in words.items() if t in have) / total)
+    return best >= THRESHOLDS["table_coverage"]
+
+
+def _month(period: str | None) -> int | None:
+    match = re.search(r"\bthang (\d{1,2})\b", fold(period or ""))
+    return int(match.group(1)) if match else None
+
+
+def nearest_period(asked: str, tasks: list[TaskView]) -> str | None:
+    """The period of `tasks` nearest to the asked one: the closest month when both name a
+    month, else the period of the latest document."""
+    periods = list(dict.fromkeys(t.period for t in tasks))
+    month = _month(asked)
+    months = [(abs(m - month), -i, p) for i, p in enumerate(periods) if month and (m := _month(p))]
+    return min(months)[2] if months else periods[-1]
+
+
+def other_period_answer(
+    question: str, unit: str, asked: str, tasks: list[TaskView], passages: list[RetrievedPassage]
+) -> Answer:
+    """No task of `unit` for the asked period: say so first, then, labelled, the nearest period's
+    tasks. Not an answer to the question (status "related")."""
+    period = nearest_period(asked, tasks)
+    shown_tasks = [t for t in tasks if t.period == period]
+    listed = task_answer(question, unit, shown_tasks, passages)
+    label = period or "không ghi kỳ"
+    head = (
+        f"Các tài liệu hiện có không giao nhiệm vụ nào cho {unit} trong {asked_label(asked)}. "
+        f"Kỳ gần nhất có nhiệm vụ là {label}; để tham khảo:"
+    )
+    return Answer(
+        question,
+        f"{head}\n{listed.answer}",
+        True,
+        citations=listed.citations,
+        passages=passages,
+        note=listed.note,
+        status=RELATED,
+    )
+
+
+def asked_label(period: str) -> str:
+    """ "thang 11" -> "tháng 11", "quy iv" -> "quý IV", "nam 2026" -> "năm 2026"."""
+    word, _, rest = period.partition(" ")
+    names = {"thang": "tháng", "quy": "quý", "nam": "năm"}
+    return f"{names.get(word, word)} {rest.upper() if word == 'quy' else rest}".strip()

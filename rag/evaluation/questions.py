@@ -82,10 +82,12 @@ def run_evaluation(
     answers_cited = answers_valid = 0
     facts_total = facts_unsupported = 0
     abstained_unanswerable = abstained_total = unanswerable = 0
+    confusion: dict[str, dict[str, int]] = {"answerable": defaultdict(int), "unanswerable": defaultdict(int)}
     for q in questions:
         started = time.perf_counter()
         answer = assistant.ask(q.question, OPERATOR, **ask_options)
         latencies.append(time.perf_counter() - started)
+        confusion["answerable" if q.answerable else "unanswerable"][answer.status] += 1
         for c in answer.citations:
             quotes_total += 1
             quotes_ok += int(bool(c.quote) and c.quote in c.text)
@@ -101,6 +103,7 @@ def run_evaluation(
             unanswerable += 1
             abstained_unanswerable += int(answer.abstained)
             per_split[q.split or "all"].append({"unanswered": float(answer.abstained)})
+            per_kind[q.kind].append({"acc": float(answer.abstained), "unanswerable": 1.0})
             if not answer.abstained:
                 failures.append(
                     {"question": q.question, "kind": q.kind, "problem": "answered", "answer": answer.answer[:200]}
@@ -134,7 +137,7 @@ def run_evaluation(
                     "answer": answer.answer[:200],
                 }
             )
-    rows = [r for kind_rows in per_kind.values() for r in kind_rows]
+    rows = [r for kind_rows in per_kind.values() for r in kind_rows if "unanswerable" not in r]
     summary = {
         "questions": len(questions),
         "recall@1": _mean(rows, "r1"),
@@ -153,11 +156,17 @@ def run_evaluation(
         "latency_p95_ms": _percentile(latencies, 95) * 1000,
     }
     by_kind = {
-        kind: {"n": len(r), "recall@5": _mean(r, "r5"), "answer_accuracy": _mean(r, "acc")}
+        kind: {"n": len(r), "recall@5": _mean(r, "r5") if "r5" in r[0] else None, "answer_accuracy": _mean(r, "acc")}
         for kind, r in sorted(per_kind.items())
     }
     by_split = {split: _split_summary(r) for split, r in sorted(per_split.items())} if len(per_split) > 1 else {}
-    report: dict[str, Any] = {"trolyxa": summary, "by_kind": by_kind, "by_split": by_split, "failures": failures}
+    report: dict[str, Any] = {
+        "trolyxa": summary,
+        "by_kind": by_kind,
+        "by_split": by_split,
+        "outcomes": {k: dict(v) for k, v in confusion.items()},
+        "failures": failures,
+    }
     if baseline:
         report["langchain_baseline"] = langchain_baseline(assistant, [q for q in questions if q.answerable])
     report["table"] = _table(report)
@@ -279,9 +288,15 @@ def _table(report: dict[str, Any]) -> str:
                 f"{row['answer_accuracy']:.3f}  {row['answerable_refused']:.3f}  {row['unanswerable_answered']:.3f}"
             )
     lines.append("")
-    lines.append("By kind (recall@5, answer accuracy):")
+    lines.append("By kind (recall@5, answer accuracy; for unanswerable: share not answered):")
     for kind, row in report["by_kind"].items():
-        lines.append(f"  {kind:<14} n={row['n']:<3} {row['recall@5']:.3f}  {row['answer_accuracy']:.3f}")
+        r5 = f"{row['recall@5']:.3f}" if row["recall@5"] is not None else "  -  "
+        lines.append(f"  {kind:<14} n={row['n']:<3} {r5}  {row['answer_accuracy']:.3f}")
+    lines.append("")
+    lines.append(f"Outcomes (expected × status): {'answered':>10}{'related':>10}{'not_found':>11}")
+    for expected, row in report.get("outcomes", {}).items():
+        counts = "".join(f"{row.get(s, 0):>{w}}" for s, w in (("answered", 10), ("related", 10), ("not_found", 11)))
+        lines.append(f"  {expected:<28}{counts}")
     if report["failures"]:
         lines.append("")
         lines.append(f"Misses ({len(report['failures'])}):")

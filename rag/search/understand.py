@@ -23,6 +23,20 @@ _TASKS_RE = re.compile(
 _PERSON_RE = re.compile(r"(?:^| )ai(?: |$)|dong chi nao|nguoi nao|do ai")
 # "Ai phải tổ chức…", "do ai thực hiện" ask for a unit, not a person.
 _UNIT_ACTION_RE = re.compile(r"phai|thuc hien|giao|phu trach|trach nhiem|to chuc|trien khai|tham muu|lam gi")
+# "ngày nào", "hôm nào", "khi nào", "bao giờ", "lúc nào", "thời gian nào", "trước ngày nào".
+_DATE_RE = re.compile(
+    r"\b(?:ngay nao|hom nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|ngay bao nhieu|han chot)\b"
+)
+# Questions about the state of things as a whole: "Tình hình xã X thế nào?", "Kết quả quý III?".
+_OVERVIEW_RE = re.compile(
+    r"^(?:tinh hinh|ket qua|danh gia chung|tong quan)\b|\b(?:tinh hinh|ket qua)\b.*\b(?:the nao|ra sao|nhu the nao)\b"
+)
+# "… kết luận gì?", "… về việc gì?", "… nói gì?", "ai ký …", "văn bản mới nhất".
+_ABOUT_DOC_RE = re.compile(
+    r"\b(?:ket luan gi|ve viec gi|noi gi|noi ve gi|noi dung gi|ai ky|nguoi ky|do ai ky|ky ngay nao"
+    r"|ban hanh ngay nao|moi nhat|gan nhat|la gi|ve (?:viec |van de |noi dung )?gi|(?:chuong trinh|de xuat|quy dinh) gi"
+    r"|(?:hoi nghi|cuoc hop) nao)\b"
+)
 _NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
 _PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
 _MONEY = ("tien", "dong", "ty", "trieu", "nghin")
@@ -154,6 +168,24 @@ class Query:
     units: list[str] = field(default_factory=list)  # canonical units the question names
     doc_types: list[str] = field(default_factory=list)  # "Thông báo", "Báo cáo" when the question names them
     doc_numbers: list[str] = field(default_factory=list)
+    asks_date: bool = False  # "ngày nào", "khi nào": a sentence must hold a date
+    asks_overview: bool = False  # "tình hình … thế nào", "kết quả quý III"
+    asks_document: bool = False  # "… kết luận gì", "ai ký …": about a document itself
+
+    @property
+    def asks(self) -> str:
+        """What the question asks for, for the evaluation's per-kind view and the scorer."""
+        if self.asks_tasks and self.units:
+            return "tasks"
+        if self.asks_person:
+            return "person"
+        if self.asks_date:
+            return "date"
+        if self.counts is not None:
+            return "number"
+        if self.asks_overview:
+            return "overview"
+        return "fact"
 
 
 def _canonical_period(period: str) -> str:
@@ -227,4 +259,7 @@ def understand(question: str, known_communes: list[str], units: UnitRegistry | N
         units=units.find_all(text) if units else [],
         doc_types=[name for name in DOC_TYPES.values() if re.search(rf"\b{fold(name)}\b", folded)],
         doc_numbers=[t[1:] for t in numbers],
+        asks_date=bool(_DATE_RE.search(folded)),
+        asks_overview=bool(_OVERVIEW_RE.search(folded)),
+        asks_document=bool(_ABOUT_DOC_RE.search(folded)),
     )

@@ -14,7 +14,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer
 
 from rag.ingest.directives import ISSUERS, directive_key
-from rag.models import DirectiveCard, DocumentInfo, FigureView, MentionView, PassageView, TaskView, UnitInfo
+from rag.models import (
+    DirectiveCard,
+    DocumentInfo,
+    DocumentOpening,
+    FigureView,
+    MentionView,
+    OpeningPassage,
+    PassageView,
+    TaskView,
+    UnitInfo,
+)
 from rag.scope import Scope
 from rag.store import schema as store
 from rag.text import fold, sentence_spans
@@ -242,3 +252,33 @@ def documents(session: Session, scope: Scope) -> list[DocumentInfo]:
         )
         for d, n in session.execute(query.options(defer(D.text)).order_by(D.ingested_at))
     ]
+
+
+def own_documents(
+    session: Session,
+    scope: Scope,
+    communes: list[str] | None = None,
+    *,
+    number: str | None = None,
+    doc_type: str | None = None,
+    opening: int = 2,
+) -> list[DocumentOpening]:
+    """The commune's own documents (those the store holds, not the ones they cite), newest
+    first, by number or kind, each with its first `opening` passages."""
+    D, P = store.Document, store.Passage
+    query = readable(select(D).options(defer(D.text)), scope, communes)
+    if doc_type:
+        query = query.where(D.doc_type == doc_type)
+    if number:
+        query = query.where(D.number.is_not(None))
+    found = [d for d in session.scalars(query) if not number or directive_key(d.number or "") == directive_key(number)]
+    found.sort(key=lambda d: (d.date or "", d.ingested_at), reverse=True)
+    out: list[DocumentOpening] = []
+    for d in found:
+        rows = session.scalars(select(P).where(P.document_id == d.id).order_by(P.ordinal).limit(opening)).all()
+        info = DocumentInfo(
+            d.id, d.title, d.doc_type, d.number, d.date, d.issuer, d.commune, d.period, d.file_name, 0, d.classification
+        )
+        passages = [OpeningPassage(p.id, p.section_label, p.section_path, p.text) for p in rows]
+        out.append(DocumentOpening(info, d.signer, d.signer_role, d.ocr, passages))
+    return out
