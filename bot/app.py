@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, buttons, lookups, presses, records
+from bot import admin, buttons, feedback, lookups, presses, records, reminders
 from bot.access import Access
 from bot.ask import ask
 from bot.context import BotApplication, BotContext, RateLimit, Services, best_effort
@@ -69,6 +69,8 @@ def build(settings: Settings, assistant: Assistant) -> BotApplication:
         ("duyet", admin.approve_command),
         ("chan", admin.block_command),
         ("nguoidung", admin.users_command),
+        ("nhacviec", reminders.remind_command),
+        ("phanhoi", feedback.feedback_command),
     ):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(MessageHandler(private_text | mention, ask))
@@ -82,6 +84,7 @@ def build(settings: Settings, assistant: Assistant) -> BotApplication:
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CallbackQueryHandler(presses.on_stale))
     application.add_error_handler(on_error)
+    reminders.schedule(application)
     return application
 
 

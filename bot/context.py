@@ -10,7 +10,8 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -22,6 +23,9 @@ from bot.access import Access
 from bot.records import APPROVED, BLOCKED
 from rag.assistant import Assistant
 from rag.scope import Scope
+
+if TYPE_CHECKING:
+    from bot.reminders import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ class Services:
     assistant: Assistant
     access: Access
     limit: RateLimit
+    reminders: Subscriptions  # bot.reminders.schedule
+    clock: Callable[[], datetime]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
@@ -143,14 +149,16 @@ def is_admin(update: Update, context: BotContext) -> bool:
 
 def approved(searches: bool = False) -> Callable[[Handler], Handler]:
     """Answer only approved users (in approved groups); `searches`: the command searches the
-    documents and counts against the user's rate limit."""
+    documents and counts against the user's rate limit (admins have none)."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(update: Update, context: BotContext) -> None:
             if not await admitted(update, context):
                 return
-            if searches and context.bot_data.limit.exceeded(update.effective_user.id):  # type: ignore[union-attr]
+            # admins are trusted (they upload, approve, test); everyone else shares one limit
+            user_id = update.effective_user.id  # type: ignore[union-attr]
+            if searches and not context.access.is_admin(user_id) and context.bot_data.limit.exceeded(user_id):
                 await reply(update, SLOW_DOWN)
                 return
             await handler(update, context)

@@ -18,6 +18,7 @@ COMMANDS = [
     ("vanban", "Văn bản được nhắc đến: /vanban <số hiệu>"),
     ("tailieu", "Danh sách tài liệu"),
     ("xa", "Chọn xã mặc định: /xa <tên xã>"),
+    ("nhacviec", "Nhắc việc đến hạn mỗi ngày: /nhacviec [đơn vị] — tắt: /nhacviec tat"),
     ("trogiup", "Hướng dẫn sử dụng"),
 ]
 ADMIN_COMMANDS = [
@@ -25,6 +26,7 @@ ADMIN_COMMANDS = [
     ("duyet", "Duyệt người dùng: /duyet <id> [xã, xã… | tatca]"),
     ("chan", "Chặn người dùng: /chan <id>"),
     ("nguoidung", "Danh sách người dùng"),
+    ("phanhoi", "Góp ý 👍/👎 của người dùng và các câu trả lời bị chê gần nhất"),
 ]
 BOT_COMMANDS = [BotCommand(name, text.split(":")[0]) for name, text in COMMANDS]
 

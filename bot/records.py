@@ -1,6 +1,6 @@
 """The bot's own records, in its own tables and migration history (bot/migrations): users
-and their approvals, approved groups, answers as sent (for source buttons), feedback, and
-the updates already handled."""
+and their approvals, approved groups, answers as sent (for source buttons), feedback, the
+updates already handled, and deadline reminders (who subscribed, what was sent which day)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, String, Text, true
+from sqlalchemy import JSON, BigInteger, String, Text, false, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -94,6 +94,31 @@ class Upload(BotBase):
     user_id: Mapped[int] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(256))
     started_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Reminder(BotBase):
+    """A chat subscribed to deadline reminders (/nhacviec): a user's private chat, or a group an
+    admin subscribed. What it may read is its subscriber's scope (a group never gets MẬT)."""
+
+    __tablename__ = "bot_reminders"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)  # who subscribed: whose communes apply
+    is_group: Mapped[bool] = mapped_column(default=False, server_default=false())
+    units: Mapped[list[str]] = mapped_column(JSON, default=list)  # canonical names; []: every unit
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class ReminderSent(BotBase):
+    """One due task reminded in one chat on one day (Vietnam's date): claimed before it is
+    sent, so that a restart or a second replica never sends it twice that day."""
+
+    __tablename__ = "bot_reminders_sent"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
+    task_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 def upgrade(engine: Engine, lock_dir: Path) -> None:

@@ -8,7 +8,7 @@ the interface that knows the audience, and enforced inside the queries here.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from rag.scope import Scope
 from rag.search.embed import Embedder, make_embedder
 from rag.search.index import Snapshots
 from rag.search.retrieve import Retriever
-from rag.store import backup, knowledge
+from rag.store import backup, deadlines, knowledge
 from rag.store.consistency import Consistency
 from rag.store.database import make_engine, make_sessions, schema_revision
 from rag.store.documents import DocumentWriter
@@ -88,7 +88,7 @@ class Assistant:
         talk = self._conversations(scope)
         resolved = talk.resolve(question, conversation) if conversation else question
         answer, hits = self.router.answer(resolved, scope, commune)
-        if self.generator is not None and hits is not None and not answer.abstained:
+        if self.generator is not None and hits is not None and answer.found:
             for item in self.generator.stream(answer.question, hits[: self.settings.llm_passages], answer):
                 if isinstance(item, str):
                     yield item
@@ -157,6 +157,11 @@ class Assistant:
         with self.sessions() as session:
             return knowledge.figures(session, scope, self._named(commune))
 
+    def due_tasks(self, scope: Scope, window: deadlines.Window) -> list[deadlines.DueTask]:
+        """Tasks whose deadline (or period's end) falls in `window`, soonest first (rag.deadlines)."""
+        with self.sessions() as session:
+            return deadlines.due(session, scope, window)
+
     def documents(self, scope: Scope) -> list[DocumentInfo]:
         with self.sessions() as session:
             return knowledge.documents(session, scope)
@@ -188,9 +193,6 @@ class Assistant:
 
     def doctor(self, repair: bool = False) -> dict[str, Any]:
         """Check that SQL and Chroma agree; with `repair`, mend what does not."""
-        if repair:
-            with self._writer_lock():
-                report = self.consistency.doctor(repair=True)
-        else:
-            report = self.consistency.doctor()
+        with self._writer_lock() if repair else nullcontext():
+            report = self.consistency.doctor(repair=repair)
         return {"schema": schema_revision(self.engine), **report}

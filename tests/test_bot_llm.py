@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot import ask as ask_handler
-from tests.openai_server import ScriptedLLM
 from tests.bot_harness import ADMIN, Running, run_bot
+from tests.openai_server import ScriptedLLM
 
 REPLY = (
     "Hội Cựu chiến binh có 18,695 tỷ đồng dư nợ ủy thác, không có nợ quá hạn [1]. "

@@ -125,4 +125,4 @@ def test_cli_contracts(corpus_copy: Path) -> None:
     missing = run(corpus_copy, "directive", "999-CT/TW")
     assert missing.returncode == 3 and "không nhắc đến" in missing.stderr and "Traceback" not in missing.stderr
     assert "Ban Xây dựng Đảng" in run(corpus_copy, "units").stdout
-    assert "1173 đảng viên" in run(corpus_copy, "figures", "--commune", "Đại Sơn").stdout
+    assert "1.173 đảng viên" in run(corpus_copy, "figures", "--commune", "Đại Sơn").stdout  # as Vietnamese write it

@@ -7,7 +7,6 @@ bug, logged with its trace to `<data dir>/trolyxa.log`, and reported in one line
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -18,11 +17,8 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import NotFoundError, TroLyXaError
 from rag.models import Answer, cite_section
-from rag.scope import Scope
-from trolyxa import logs
-
-# Whoever runs the CLI runs the installation: every commune, MẬT included.
-OPERATOR = Scope.operator()
+from trolyxa import console, logs, lookups, output
+from trolyxa.lookups import OPERATOR, _assistant
 
 log = logging.getLogger("trolyxa")
 
@@ -58,72 +54,82 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trolyxa", description="Trợ lý Xã: hỏi đáp văn bản của Đảng ủy xã.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr as well")
-    sub = parser.add_subparsers(dest="command")
+    output.vietnamese_argparse()
+    parser = argparse.ArgumentParser(
+        prog="trolyxa",
+        description="Trợ lý Xã: hỏi đáp văn bản của Đảng ủy xã, luôn dẫn nguồn.",
+        epilog="Xem hướng dẫn của từng lệnh: trolyxa <lệnh> --help",
+        formatter_class=output.HelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký ra màn hình (stderr)")
+    sub = parser.add_subparsers(dest="command", title="các lệnh", metavar="<lệnh>")
 
     def command(name: str, handler: Callable[..., int | None], help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=output.HelpFormatter)
         p.set_defaults(handler=handler)
         return p
 
-    p = command("ingest", _ingest, "add or update documents (files or folders)")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--json", action="store_true")
+    def json_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="in kết quả dạng JSON (cho chương trình khác)")
 
-    p = command("ask", _ask, "ask a question")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--commune", help="restrict to one commune")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--batch", type=Path, help="file with one question a line ('-' for stdin)")
+    commune = "chỉ xét tài liệu của một xã"
+    p = command("ingest", _ingest, "thêm hoặc cập nhật tài liệu (tệp hoặc thư mục)")
+    p.add_argument("paths", nargs="+", type=Path, metavar="TỆP", help="tệp .docx .pdf .txt .md hoặc thư mục")
+    json_flag(p)
 
-    p = command("documents", _documents, "list documents")
-    p.add_argument("--json", action="store_true")
-    p = command("delete", _delete, "delete a document by id")
-    p.add_argument("doc_id")
-    command("reindex", _reindex, "rebuild vectors and the lexical index from SQL")
-    p = command("doctor", _doctor, "check that SQL and Chroma agree; --repair fixes what it finds")
-    p.add_argument("--repair", action="store_true")
-    command("bot", _bot, "run the Telegram bot (TELEGRAM_BOT_TOKEN)")
-    p = command("export", _export, "back up documents and their knowledge to a JSON-lines file")
-    p.add_argument("file", type=Path)
-    p = command("import", _import, "rebuild from a backup made by export")
-    p.add_argument("file", type=Path)
-    p = command("chat", _chat, "interactive console conversation")
-    p.add_argument("--commune")
-    p = command("tasks", _tasks, "tasks of a unit (any alias, with or without diacritics)")
-    p.add_argument("--unit", required=True)
-    p.add_argument("--commune")
-    p.add_argument("--period", help='e.g. "tháng 10", "quý IV", "2026"')
-    p.add_argument("--json", action="store_true")
-    p = command("directive", _directive, "what the documents say of a directive, e.g. 50-CT/TW")
-    p.add_argument("number")
-    p.add_argument("--json", action="store_true")
-    p = command("units", _units, "the unit registry")
-    p.add_argument("--commune")
-    p.add_argument("--json", action="store_true")
-    p = command("figures", _figures, "figures found in the documents")
-    p.add_argument("--commune")
-    p.add_argument("--json", action="store_true")
-    p = command("eval", _eval, "score retrieval and answers on the evaluation set")
-    p.add_argument("--questions", type=Path, default=None)
-    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
-    p.add_argument("--extraction", action="store_true", help="score task, directive and figure extraction instead")
+    p = command("ask", _ask, "đặt một câu hỏi")
+    p.add_argument("question", nargs="?", metavar="CÂU_HỎI")
+    p.add_argument("--commune", metavar="XÃ", help=commune)
+    json_flag(p)
+    p.add_argument("--batch", type=Path, metavar="TỆP", help="tệp câu hỏi, mỗi dòng một câu ('-': đọc từ stdin)")
+
+    p = command("documents", _documents, "danh sách tài liệu đã lưu, với mã")
+    json_flag(p)
+    p = command("delete", _delete, "xóa một tài liệu theo mã")
+    p.add_argument("doc_id", metavar="MÃ", help="mã tài liệu, hoặc 6 ký tự đầu trở lên")
+    command("reindex", _reindex, "tạo lại vectơ và chỉ mục từ CSDL (sau khi đổi mô hình nhúng)")
+    p = command("doctor", _doctor, "kiểm tra CSDL và Chroma có khớp nhau không")
+    p.add_argument("--repair", action="store_true", help="sửa những gì tìm thấy")
+    command("bot", _bot, "chạy bot Telegram (cần TELEGRAM_BOT_TOKEN)")
+    p = command("export", _export, "sao lưu tài liệu và tri thức trích xuất ra tệp JSON-lines")
+    p.add_argument("file", type=Path, metavar="TỆP")
+    p = command("import", _import, "khôi phục từ tệp sao lưu của lệnh export")
+    p.add_argument("file", type=Path, metavar="TỆP")
+    p = command("chat", _chat, "trò chuyện trên màn hình (có lịch sử câu hỏi, phím mũi tên)")
+    p.add_argument("--commune", metavar="XÃ", help=commune)
+    p = command(
+        "tasks", lookups.tasks, "nhiệm vụ của một đơn vị (tên nào cũng được, có dấu hay không dấu), hoặc sắp đến hạn"
+    )
+    p.add_argument("--unit", metavar="ĐƠN_VỊ", help="ví dụ: «Ban Xây dựng Đảng», «UBKT», «Hội CCB»")
+    p.add_argument("--commune", metavar="XÃ", help=commune)
+    p.add_argument("--period", metavar="KỲ", help="ví dụ: «tháng 10», «quý IV», «2026»")
+    p.add_argument("--due", metavar="SỐ_NGÀY", help="nhiệm vụ đến hạn trong số ngày tới và đã quá hạn, ví dụ: 7d")
+    json_flag(p)
+    p = command("directive", lookups.directive, "các tài liệu nói gì về một văn bản, ví dụ 50-CT/TW")
+    p.add_argument("number", metavar="SỐ_HIỆU")
+    json_flag(p)
+    p = command("units", lookups.units, "danh mục đơn vị, với tên gọi khác và số nhiệm vụ")
+    p.add_argument("--commune", metavar="XÃ", help=commune)
+    json_flag(p)
+    p = command("figures", lookups.figures, "số liệu trong tài liệu: con số, đếm gì, kỳ, tài liệu")
+    p.add_argument("--commune", metavar="XÃ", help=commune)
+    json_flag(p)
+    p = command("feedback", lookups.feedback, "góp ý 👍/👎 của người dùng bot và các câu trả lời bị chê gần nhất")
+    p.add_argument("--latest", type=int, default=10, metavar="N", help="số câu bị chê gần nhất (mặc định 10)")
+    json_flag(p)
+    p = command("eval", _eval, "chấm điểm tìm kiếm và trả lời trên bộ câu hỏi đánh giá")
+    p.add_argument("--questions", type=Path, default=None, metavar="TỆP", help="tệp câu hỏi JSONL")
+    p.add_argument("--no-baseline", action="store_true", help="bỏ qua phương án đối chứng LangChain")
+    p.add_argument("--extraction", action="store_true", help="chấm việc trích xuất nhiệm vụ, văn bản, số liệu")
     p.add_argument(
         "--real",
         nargs="?",
         const="",
-        metavar="FOLDER",
-        help="ingest real documents (default ../shared/realdocs/cong-hai) into a store of their own and score them",
+        metavar="THƯ_MỤC",
+        help="nạp văn bản thật (mặc định ../shared/realdocs/cong-hai) vào kho riêng rồi chấm điểm",
     )
-    p.add_argument("--json", action="store_true")
+    json_flag(p)
     return parser
-
-
-def _assistant(settings: Settings) -> Any:
-    from rag.assistant import Assistant
-
-    return Assistant(settings).start()
 
 
 def _progress_bar() -> Callable[[str, int, int], None]:
@@ -146,7 +152,7 @@ def _progress_bar() -> Callable[[str, int, int], None]:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     report = _assistant(settings).ingest(args.paths, progress=_progress_bar())
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        output.write_json(report.to_json())
     else:
         for label, names in (
             ("Thêm mới", report.added),
@@ -162,11 +168,6 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"thay thế {len(report.replaced)}, lỗi {len(report.failed)}."
         )
     return 1 if report.failed and not (report.added or report.unchanged or report.replaced) else 0
-
-
-def _print_json(data: Any) -> int:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-    return 0
 
 
 def render_answer(answer: Answer) -> str:
@@ -200,7 +201,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 question = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
             except UnicodeDecodeError:
                 error = f"Dòng {number} không phải chữ UTF-8; hãy lưu tệp câu hỏi dạng UTF-8 rồi chạy lại."
-                print(json.dumps({"line": number, "error": error}, ensure_ascii=False), flush=True)
+                output.write_json({"line": number, "error": error}, one_line=True)
                 continue
             if not question:
                 continue
@@ -208,23 +209,28 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 payload = assistant.ask(question, OPERATOR, commune=args.commune).to_json()
             except TroLyXaError as exc:
                 payload = {"question": question, "error": str(exc)}
-            print(json.dumps(payload, ensure_ascii=False), flush=True)
+            output.write_json(payload, one_line=True)
         return 0
     if not args.question:
         raise TroLyXaError('Hãy nhập câu hỏi, ví dụ: trolyxa ask "Chỉ thị 50-CT/TW nói gì?"')
     answer = assistant.ask(args.question, OPERATOR, commune=args.commune)
-    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else render_answer(answer))
+    if args.json:
+        return output.write_json(answer.to_json())
+    print(render_answer(answer))
     return 0
 
 
 def _documents(args: argparse.Namespace, settings: Settings) -> int:
     docs = _assistant(settings).documents(OPERATOR)
     if args.json:
-        return _print_json([d.__dict__ for d in docs])
+        return output.write_json(docs)
     if not docs:
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest <tệp hoặc thư mục>")
     for d in docs:
-        print(f"{d.id}  {d.title[:70]}  | xã {d.commune or '?'} | {d.date or '?'} | {d.passages} đoạn")
+        facts = [f"số {d.number}" if d.number else "chưa rõ số", output.vietnamese_date(d.date) or "chưa rõ ngày"]
+        facts += [f"xã {d.commune or '?'}", f"{d.passages} đoạn"] + ([d.classification] if d.classification else [])
+        print(output.wrap(f"{d.id}  {d.title}", indent=" " * 18))
+        print(" " * 18 + " · ".join(facts))
     return 0
 
 
@@ -280,24 +286,12 @@ def _bot(args: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    if not assistant.documents(OPERATOR):
-        print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest corpus/")
-    print("Trợ lý Xã — gõ câu hỏi rồi Enter; gõ «thoát» hoặc Ctrl+D để kết thúc.")
     conversation = f"console:{os.getpid()}"  # follow-ups ("Còn Hội Nông dân thì sao?") within this session
-    while True:
-        try:
-            question = input("\nBạn hỏi: ").strip()
-        except EOFError:
-            print()
-            return 0
-        if question.lower() in {"thoát", "thoat", "exit", "quit"}:
-            return 0
-        if not question:
-            continue
-        try:
-            print(render_answer(assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation)))
-        except TroLyXaError as exc:
-            print(str(exc))
+
+    def answer(question: str) -> str:
+        return render_answer(assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation))
+
+    return console.converse(settings.data_dir, answer, empty=not assistant.documents(OPERATOR))
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -317,63 +311,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         from rag.evaluation.questions import run_evaluation
 
         report = run_evaluation(_assistant(settings), args.questions, baseline=not args.no_baseline)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else report["table"])
-    return 0
-
-
-def _tasks(args: argparse.Namespace, settings: Settings) -> int:
-    unit, tasks = _assistant(settings).tasks(args.unit, OPERATOR, commune=args.commune, period=args.period)
     if args.json:
-        print(json.dumps({"unit": unit, "tasks": [t.to_json() for t in tasks]}, ensure_ascii=False, indent=2))
-        return 0
-    if not tasks:
-        print(
-            f"Không có nhiệm vụ nào của {unit} trong các tài liệu hiện có"
-            + (" với bộ lọc đã chọn." if args.commune or args.period else ".")
-        )
-        return 0
-    group = None
-    for t in tasks:
-        if (t.commune, t.period) != group:
-            group = (t.commune, t.period)
-            print(f"\n{unit} — {t.period or 'không ghi kỳ'} (xã {t.commune or '?'}):")
-        role = f" ({t.role})" if t.role else ""
-        print(f"- {t.text}{role}\n    [{t.title}, {cite_section(t.section)}]")
-    return 0
-
-
-def _directive(args: argparse.Namespace, settings: Settings) -> int:
-    card = _assistant(settings).directive(args.number, OPERATOR)
-    if args.json:
-        return _print_json(card.to_json())
-    date = f", ngày {card.date}" if card.date else ""
-    issuer = f" của {card.issuer}" if card.issuer else ""
-    print(f"{card.kind} số {card.code}{date}{issuer}")
-    if card.subject:
-        print(f"Về: {card.subject}")
-    print(f"\nĐược nhắc {len(card.mentions)} lần:")
-    for m in card.mentions:
-        print(f"- «{m.quote}»\n    [{m.title} (xã {m.commune or '?'}), {cite_section(m.section)}]")
-    return 0
-
-
-def _units(args: argparse.Namespace, settings: Settings) -> int:
-    units = _assistant(settings).units_list(OPERATOR, args.commune)
-    if args.json:
-        return _print_json([u.__dict__ for u in units])
-    for u in units:
-        aliases = f" (còn gọi: {', '.join(u.aliases)})" if u.aliases else ""
-        print(f"{u.name}{aliases} — {u.tasks} nhiệm vụ")
-    return 0
-
-
-def _figures(args: argparse.Namespace, settings: Settings) -> int:
-    figures = _assistant(settings).figures(OPERATOR, args.commune)
-    if args.json:
-        return _print_json([f.__dict__ for f in figures])
-    for f in figures:
-        value = f"{f.value:g}/{f.total:g}" if f.total else f"{f.value:g}"
-        print(f"{value} {f.unit} — {f.label} [{f.title[:50]}, xã {f.commune or '?'}, {cite_section(f.section)}]")
+        return output.write_json(report)
+    print(report["table"])
     return 0
 
 
