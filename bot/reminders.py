@@ -24,9 +24,10 @@ from telegram.error import Forbidden, TelegramError
 from bot import render
 from bot.context import BotApplication, BotContext, Services, approved, is_admin, reply
 from bot.records import Reminder, ReminderSent
-from rag.deadlines import DueTask, Window, vietnamese_date
+from rag.deadlines import DueTask, Window
 from rag.errors import NotFoundError
 from rag.models import DocumentInfo
+from rag.references import official_reference, vietnamese_date
 from rag.text import fold
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def reminder_html(due: list[DueTask], today: date, docs: dict[str, DocumentInfo]
         for item in items:
             t = item.task
             written = f"hết {item.written}" if item.from_period else item.written
-            reference = render.official_reference(docs.get(t.document_id), t.title, t.section)
+            reference = official_reference(docs.get(t.document_id), t.title, t.section)
             commune = f" (xã {t.commune})" if t.commune else ""
             lines.append(
                 f"• {render.escape(t.text)} <i>— hạn: {render.escape(written)} ({_when(item, today)})</i>\n"

@@ -6,30 +6,10 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.models import Answer, Citation, DirectiveCard, DocumentInfo, TaskView, cite_section
+from rag.models import Answer, Citation, DirectiveCard, DocumentInfo, TaskView
+from rag.references import official_reference, vietnamese_date
 
 LIMIT = 4096
-
-
-def official_reference(doc: DocumentInfo | None, title: str, section: str) -> str:
-    """ "Báo cáo số 12-BC/ĐU ngày 30/9/2025 của Đảng ủy xã Đại Sơn, mục A.2.1"; the title when
-    the number or date is unknown."""
-    where = cite_section(section)
-    if doc is None or not (doc.number or doc.date):
-        return f"{title}, {where}"
-    parts = [doc.doc_type]
-    if doc.number:
-        parts.append(f"số {doc.number}")
-    if doc.date:
-        parts.append(f"ngày {_date(doc.date)}")
-    if doc.issuer:
-        parts.append(f"của {doc.issuer}")
-    return " ".join(parts) + f", {where}"
-
-
-def _date(iso: str) -> str:
-    pieces = iso.split("-")
-    return "/".join(str(int(p)) for p in reversed(pieces)) if all(p.isdigit() for p in pieces) else iso
 
 
 def _sources(citations: list[Citation], docs: dict[str, DocumentInfo]) -> list[str]:
@@ -74,7 +54,7 @@ def tasks_html(unit: str, tasks: list[TaskView], docs: dict[str, DocumentInfo]) 
 def directive_html(card: DirectiveCard, docs: dict[str, DocumentInfo]) -> str:
     head = f"<b>{escape(card.kind)} số {escape(card.code)}</b>"
     if card.date:
-        head += f", ngày {escape(_date(card.date))}"
+        head += f", ngày {escape(vietnamese_date(card.date))}"
     if card.issuer:
         head += f" của {escape(card.issuer)}"
     lines = [head]

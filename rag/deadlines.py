@@ -172,8 +172,3 @@ def due_date(task: TaskView, doc_date: str | None, doc_period: str | None) -> Du
     if found is not None and (found.end - found.start).days <= 366:
         return DueTask(task, found, task.period or "", True)
     return None
-
-
-def vietnamese_date(day: date) -> str:
-    """16/9/2025, as cadres write it."""
-    return f"{day.day}/{day.month}/{day.year}"

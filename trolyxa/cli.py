@@ -16,7 +16,8 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import NotFoundError, TroLyXaError
-from rag.models import Answer, cite_section
+from rag.models import Answer, DocumentInfo
+from rag.references import official_reference, vietnamese_date
 from trolyxa import console, logs, lookups, output
 from trolyxa.lookups import OPERATOR, _assistant
 
@@ -170,7 +171,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed and not (report.added or report.unchanged or report.replaced) else 0
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(answer: Answer, docs: dict[str, DocumentInfo] | None = None) -> str:
+    """The answer, then its sources named as officials cite them (with `docs`: number, date, issuer)."""
     lines = [answer.answer]
     if answer.citations:
         lines.append("")
@@ -180,10 +182,10 @@ def render_answer(answer: Answer) -> str:
             if c.n in seen:
                 continue
             seen.add(c.n)
-            where = f", {cite_section(c.section)}" if c.section else ""
             commune = f" (xã {c.commune})" if c.commune else ""
             scan = " — bản quét, chữ nhận dạng tự động" if c.ocr else ""
-            lines.append(f"[{c.n}] {c.title}{commune}{where}{scan}")
+            reference = official_reference((docs or {}).get(c.document_id), c.title, c.section)
+            lines.append(f"[{c.n}] {reference}{commune}{scan}")
     if answer.note:
         lines.append(f"({answer.note})")
     return "\n".join(lines)
@@ -216,7 +218,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     answer = assistant.ask(args.question, OPERATOR, commune=args.commune)
     if args.json:
         return output.write_json(answer.to_json())
-    print(render_answer(answer))
+    print(render_answer(answer, {d.id: d for d in assistant.documents(OPERATOR)}))
     return 0
 
 
@@ -227,7 +229,7 @@ def _documents(args: argparse.Namespace, settings: Settings) -> int:
     if not docs:
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest <tệp hoặc thư mục>")
     for d in docs:
-        facts = [f"số {d.number}" if d.number else "chưa rõ số", output.vietnamese_date(d.date) or "chưa rõ ngày"]
+        facts = [f"số {d.number}" if d.number else "chưa rõ số", vietnamese_date(d.date) or "chưa rõ ngày"]
         facts += [f"xã {d.commune or '?'}", f"{d.passages} đoạn"] + ([d.classification] if d.classification else [])
         print(output.wrap(f"{d.id}  {d.title}", indent=" " * 18))
         print(" " * 18 + " · ".join(facts))
@@ -289,7 +291,8 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     conversation = f"console:{os.getpid()}"  # follow-ups ("Còn Hội Nông dân thì sao?") within this session
 
     def answer(question: str) -> str:
-        return render_answer(assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation))
+        asked = assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation)
+        return render_answer(asked, {d.id: d for d in assistant.documents(OPERATOR)})
 
     return console.converse(settings.data_dir, answer, empty=not assistant.documents(OPERATOR))
 

@@ -11,6 +11,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import TroLyXaError
 from rag.models import cite_section
+from rag.references import vietnamese_date
 from rag.scope import Scope
 from trolyxa import output
 
@@ -51,7 +52,7 @@ def tasks(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def due(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.deadlines import Window, vietnamese_date
+    from rag.deadlines import Window
 
     found = re.fullmatch(r"\s*(\d{1,3})\s*(?:d|ngày|ngay)?\s*", args.due)
     if not found:
@@ -84,7 +85,7 @@ def directive(args: argparse.Namespace, settings: Settings) -> int:
     card = _assistant(settings).directive(args.number, OPERATOR)
     if args.json:
         return output.write_json(card.to_json())
-    date_text = f", ngày {output.vietnamese_date(card.date)}" if card.date else ""
+    date_text = f", ngày {vietnamese_date(card.date)}" if card.date else ""
     issuer = f" của {card.issuer}" if card.issuer else ""
     print(output.wrap(f"{card.kind} số {card.code}{date_text}{issuer}"))
     if card.subject:

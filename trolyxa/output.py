@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import textwrap
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -39,18 +38,6 @@ def figure(value: float, total: float | None, unit: str) -> str:
     """ "1.173 đảng viên", "55,8%", "1.309/1.860 đảng viên"."""
     shown = number(value) + (f"/{number(total)}" if total else "")
     return f"{shown}%" if unit == "%" else f"{shown} {unit}".rstrip()
-
-
-def vietnamese_date(iso: str | None) -> str | None:
-    """ISO at the precision known -> as cadres write it: "2025-09-16" -> "16/9/2025",
-    "2025-12" -> "12/2025", "2025" -> "2025"; anything else unchanged; None stays None."""
-    if not iso:
-        return None
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", iso.strip())
-    if not m:
-        return iso
-    parts = [str(int(p)) for p in (m[3], m[2]) if p] + [m[1]]
-    return "/".join(parts)
 
 
 def words_around(text: str, needle: str, before: int = 8, after: int = 10) -> str:
