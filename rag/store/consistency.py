@@ -11,8 +11,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from rag.search.embed import Embedder
-from rag.search.lexical import index_text
+from rag.ingest.prepare import vector_text
+from rag.search.embed import Embedder, Request, VectorSource
 from rag.store import documents
 from rag.store.documents import DocumentWriter, vector_bytes, vector_metadata
 from rag.store.schema import READY, Document, Passage
@@ -20,6 +20,7 @@ from rag.store.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
+REBUILD_GROUP = 16  # documents whose vectors are computed together and committed together
 
 
 class Consistency:
@@ -71,39 +72,61 @@ class Consistency:
 
     def rebuild(self, progress: Progress | None = None, reembed: bool = False) -> int:
         """Rebuild the Chroma collection from SQL: from the vectors kept there (after a lost or
-        corrupted index, or on a new Chroma server), or with `reembed` computed anew with the
-        configured model (`trolyxa reindex`)."""
+        corrupted index, or on a new Chroma server), or with `reembed` for the configured model
+        (`trolyxa reindex`). A vector is computed only when no passage keeps one for the same
+        model and embedded text, and new vectors are committed a few documents at a time: a
+        reindex stopped by a crash starts again where it stopped."""
         log.warning("rebuilding the vector index from SQL")
         self.vectors.recreate()
+        cache = VectorSource(self.embedder, self.writer.cached_vectors)
+        with self.sessions() as session:
+            ready = select(Document.id).where(Document.status == READY).order_by(Document.ingested_at)
+            ids = list(session.scalars(ready))
         count = 0
-        with self.sessions() as session, session.begin():
-            docs = list(
-                session.scalars(
+        for start in range(0, len(ids), REBUILD_GROUP):
+            group = ids[start : start + REBUILD_GROUP]
+            with self.sessions() as session, session.begin():
+                found = session.scalars(
                     select(Document)
-                    .where(Document.status == READY)
+                    .where(Document.id.in_(group), Document.status == READY)
                     .options(selectinload(Document.passages).undefer(Passage.vector))
                 )
-            )
-            for done, doc in enumerate(docs):
+                docs = sorted(found, key=lambda d: group.index(d.id))
+                wanted = [(doc, self._vectors(doc, cache, reembed)) for doc in docs]  # all queued at once
+                indexed = [(doc, self._keep(doc, vectors)) for doc, vectors in wanted]
+            for done, (doc, vectors) in enumerate(indexed, start=start):
                 if progress:
-                    progress(doc.file_name, done, len(docs))
-                self._index(doc, reembed)
+                    progress(doc.file_name, done, len(ids))
+                self._add(doc, vectors)
                 count += len(doc.passages)
+        with self.sessions() as session, session.begin():
             documents.bump_generation(session)
         return count
 
-    def _index(self, doc: Document, reembed: bool = False) -> None:
+    def _index(self, doc: Document) -> None:
         """Put a stored document's vectors into Chroma: those kept in SQL when they are of the
-        configured model, otherwise (or with `reembed`) computed again and kept."""
+        configured model, otherwise computed again (or taken from the cache) and kept."""
+        self._add(doc, self._keep(doc, self._vectors(doc, VectorSource(self.embedder, self.writer.cached_vectors))))
+
+    def _vectors(self, doc: Document, cache: VectorSource, reembed: bool = False) -> Request | np.ndarray:
         passages = doc.passages
         if reembed or doc.embed_model != self.embedder.name or any(p.vector is None for p in passages):
-            vectors = self.embedder.passages([index_text(doc.title, p.section_path, p.text) for p in passages])
-            for passage, vector in zip(passages, vectors, strict=True):
-                passage.vector = vector_bytes(vector)
-            doc.embed_model = self.embedder.name
-        else:
-            vectors = np.stack([np.frombuffer(p.vector or b"", dtype=np.float32) for p in passages])
-        self.vectors.add([p.id for p in passages], vectors, [vector_metadata(doc)] * len(passages))
+            return cache.request([vector_text(p.section_path, p.text) for p in passages])
+        return np.stack([np.frombuffer(p.vector or b"", dtype=np.float32) for p in passages])
+
+    def _keep(self, doc: Document, vectors: Request | np.ndarray) -> np.ndarray:
+        """The document's vectors, recorded on its passages when they were requested anew."""
+        if isinstance(vectors, np.ndarray):
+            return vectors
+        computed = vectors.result()
+        for passage, vector, key in zip(doc.passages, computed, vectors.keys, strict=True):
+            passage.vector, passage.embed_key = vector_bytes(vector), key
+        doc.embed_model = self.embedder.name
+        return computed
+
+    def _add(self, doc: Document, vectors: np.ndarray) -> None:
+        if doc.passages:
+            self.vectors.add([p.id for p in doc.passages], vectors, [vector_metadata(doc)] * len(doc.passages))
 
     def doctor(self, repair: bool = False) -> dict[str, Any]:
         """Check that SQL and Chroma agree (every ready passage has its vector, no vector lacks

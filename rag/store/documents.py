@@ -5,6 +5,10 @@ transaction that retires the version it replaces, after its vectors are in Chrom
 at any point therefore leaves the old or the new version searchable, never half of one, and
 the rows left `pending` or `retired` say what the next start must finish (`drop`).
 `generation` grows with every change so that other processes notice and reload.
+
+Each passage keeps its vector with the vector's cache key (`embed_key`): a new version reuses
+the vectors of its unchanged passages by copying them into its own pending rows, so nothing it
+needs goes when the version it replaces is dropped.
 """
 
 from __future__ import annotations
@@ -79,12 +83,39 @@ class DocumentWriter:
         self.sessions = sessions
         self.vectors = vectors
 
-    def status(self, document_id: str, source: str) -> tuple[bool, str | None]:
-        """(whether this very text is already stored, the ready version it would replace)."""
+    def stored(self, document_id: str) -> bool:
+        """Whether this very text is already searchable."""
         with self.sessions() as session:
             same = session.get(Document, document_id)
-            prior = session.scalars(select(Document).where(Document.source == source, Document.status == READY)).first()
-            return (same is not None and same.status == READY), (prior.id if prior else None)
+            return same is not None and same.status == READY
+
+    def prior(self, source: str, commune: str) -> str | None:
+        """The ready version a document replaces: the same source (its path under the folder
+        ingested, or its file name) of the same commune, so that two communes' "thong-bao.docx"
+        stay two documents. Stores made when sources were bare file names match by name."""
+        name = source.rsplit("/", 1)[-1]
+        with self.sessions() as session:
+            found = session.execute(
+                select(Document.id, Document.source).where(
+                    Document.status == READY, Document.commune_key == commune, Document.source.in_({source, name})
+                )
+            ).all()
+        exact = [i for i, s in found if s == source]
+        return (exact or [i for i, _ in found] or [None])[0]
+
+    def cached_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The vector cache: stored vectors by `embed_key`, from any passage that has one (a
+        pending or retired row's vector is as good: it was written with its key)."""
+        found: dict[str, np.ndarray] = {}
+        with self.sessions() as session:
+            for i in range(0, len(keys), 500):
+                rows = session.execute(
+                    select(Passage.embed_key, Passage.vector).where(
+                        Passage.embed_key.in_(keys[i : i + 500]), Passage.vector.is_not(None)
+                    )
+                )
+                found.update((key, np.frombuffer(vector, dtype=np.float32)) for key, vector in rows)
+        return found
 
     def write(self, doc: PreparedDocument, replaces: str | None) -> None:
         row = _document_row(doc)
@@ -138,8 +169,9 @@ def _document_row(doc: PreparedDocument) -> Document:
             section_label=c.section_label,
             period=c.period,
             vector=vector_bytes(vector),
+            embed_key=key,
         )
-        for c, vector in zip(doc.chunks, doc.vectors, strict=True)
+        for c, vector, key in zip(doc.chunks, doc.vectors, doc.vector_keys, strict=True)
     ]
     found = doc.knowledge
     row.tasks = _rows(Task, found.tasks, doc.passage_id)

@@ -80,6 +80,9 @@ class Passage(Base):
     # float32 bytes of the passage's vector: Chroma can be rebuilt from SQL without re-embedding.
     # Deferred: loading the search index at start must not read 1.5 KB a passage.
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The vector cache's key (rag.search.embed.embed_key: model and embedded text): a passage
+    # whose text is unchanged in a new version, or repeated elsewhere, reuses this vector.
+    embed_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     document: Mapped[Document] = relationship(back_populates="passages")
 
