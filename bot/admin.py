@@ -52,8 +52,8 @@ async def upload(update: Update, context: BotContext) -> None:
         else "không thêm được"
     )
     text = f"«{name}»: {verdict}."
-    if report.failed:
-        text += "\n" + "\n".join(reason for _, reason in report.failed)
+    if report.failed or report.notes:
+        text += "\n" + "\n".join(reason for _, reason in report.failed + report.notes)
     await edit_or_send(status, render.escape(text))
 
 

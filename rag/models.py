@@ -110,6 +110,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, Vietnamese reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file name, what an admin should check)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +118,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "replaced": self.replaced,
             "failed": [{"file": name, "error": reason} for name, reason in self.failed],
+            "notes": [{"file": name, "note": note} for name, note in self.notes],
         }
 
 

@@ -164,6 +164,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{label}: {name}")
         for _name, reason in report.failed:
             print(f"Lỗi: {reason}")
+        for _name, note in report.notes:
+            print(f"Lưu ý: {note}")
         print(
             f"Tổng: thêm mới {len(report.added)}, không đổi {len(report.unchanged)}, "
             f"thay thế {len(report.replaced)}, lỗi {len(report.failed)}."

@@ -27,6 +27,10 @@ from rag.store.documents import DocumentWriter
 from rag.units import UnitRegistry
 
 log = logging.getLogger(__name__)
+DOUBTFUL_MARK = (
+    "«{name}» có chữ «{level}» ở phần đầu nhưng không rõ là dấu độ mật: đã coi là tài liệu {level} (chỉ quản trị "
+    'viên xem được). Nếu không phải, hãy ghi {{"classification": null}} vào tệp «{name}.meta.json» rồi nạp lại.'
+)
 Progress = Callable[[str, int, int], None]  # (file name, done, total)
 Source = Callable[[], tuple[LoadedFile, dict[str, Any]]]  # a file read, with its metadata overrides
 Corrupt = Callable[[Exception], tuple[str, str]]  # a malformed record's (name, reason)
@@ -105,6 +109,7 @@ class Run:
         self.vectors = VectorSource(ingestor.embedder, ingestor.writer.cached_vectors)
         self.units = ingestor.units.copy()  # this batch's units: the registry's, then those found in it
         self._outcomes: list[tuple[int, str, str, str]] = []  # (index, outcome, name, reason)
+        self._notes: list[tuple[str, str]] = []
         self._count = 0
         self._flight: _Flight | None = None
 
@@ -164,13 +169,15 @@ class Run:
         for unit in doc.new_units:
             self.ingestor.units.add(unit)
         self._outcomes.append((flight.index, "replaced" if flight.prior else "added", flight.name, ""))
+        if doc.metadata.classification and not doc.metadata.classification_certain:
+            self._notes.append((flight.name, DOUBTFUL_MARK.format(name=flight.name, level=doc.metadata.classification)))
 
     def _next(self) -> int:
         self._count += 1
         return self._count
 
     def report(self) -> IngestReport:
-        report = IngestReport()
+        report = IngestReport(notes=self._notes)
         for _, outcome, name, reason in sorted(self._outcomes):
             if outcome == "failed":
                 report.failed.append((name, reason))

@@ -85,6 +85,8 @@ def store(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
     assistant = Assistant(backends.settings_for(tmp_path_factory.mktemp("data")), embedder=embedder).start()
     report = assistant.ingest([folder])
     assert not report.failed, report.failed
+    # the admin is told which mark was read in doubt, and how to undo it
+    assert [name for name, _ in report.notes] == ["doubtful.txt"] and "meta.json" in report.notes[0][1]
     return assistant
 
 
