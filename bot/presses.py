@@ -11,6 +11,7 @@ from bot import buttons, render
 from bot.admin import approve_and_tell
 from bot.context import ADMIN_ONLY, UNKNOWN_USER, BotContext, best_effort, reply
 from bot.records import APPROVED
+from rag.models import cite_section
 
 STALE = "Nút này không còn dùng được. Hãy hỏi lại."
 
@@ -87,7 +88,7 @@ async def show_passage(update: Update, context: BotContext, passage_id: str, quo
     if view is None:
         await reply(update, "Bạn không có quyền xem đoạn này.")
         return
-    heading = f"{view.title} — {render.cite_section(view.section)}"
+    heading = f"{view.title} — {cite_section(view.section)}"
     row = []
     if view.previous_id:
         row.append(buttons.page(view.previous_id, "◀ trước"))

@@ -24,6 +24,7 @@ class Running:
         self.emulator = emulator
         self.assistant = assistant
         self.asked = 0
+        self.admin_seen = 0  # how many messages admins had when a test began
 
     def ask_and_wait(self, user_id: int, text: str, count: int = 1) -> list[Sent]:
         before = len(self.emulator.messages_to(user_id))

@@ -24,11 +24,18 @@ class QuietHandler(BaseHTTPRequestHandler):
             pass
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections when a test sends dozens at once,
+    # which a real service's front end never does
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LoopbackServer:
     """Serves `handler()` on a free loopback port while used as a context manager."""
 
     def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self.server = _Server(("127.0.0.1", 0), self.handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
