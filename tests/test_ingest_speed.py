@@ -186,3 +186,20 @@ def test_a_batch_decides_each_file_after_the_one_before(tmp_path: Path) -> None:
         ["c.txt"],
     )
     assert len(assistant.documents(OPERATOR)) == 2 and assistant.doctor()["problems"] == []
+
+
+def test_two_files_that_would_replace_one_version_are_decided_in_order(tmp_path: Path) -> None:
+    """A store from when sources were bare names: `x.txt` is replaced by the first of
+    `a/x.txt`, `b/x.txt` (same commune); the second, analysed while the first was embedded,
+    is a document of its own, as if the files had been ingested one after the other."""
+    text = (CORPUS / "binh-lu_2025-09-23_thong-bao-hoi-nghi-bch-lan-2.md").read_text(encoding="utf-8")
+    (tmp_path / "x.txt").write_text(text, encoding="utf-8")
+    assistant = _assistant(tmp_path / "data", Counting())
+    assert assistant.ingest([tmp_path / "x.txt"]).added == ["x.txt"]
+    batch = tmp_path / "batch"
+    for folder, extra in (("a", "Bổ sung một."), ("b", "Bổ sung hai.")):
+        (batch / folder).mkdir(parents=True)
+        (batch / folder / "x.txt").write_text(f"{text}\n\n{extra}\n", encoding="utf-8")
+    report = assistant.ingest([batch])
+    assert (report.replaced, report.added) == (["x.txt"], ["x.txt"])
+    assert len(assistant.documents(OPERATOR)) == 2 and assistant.doctor()["problems"] == []
