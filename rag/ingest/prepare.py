@@ -2,8 +2,8 @@
 knowledge and vectors. Pure: reads nothing from the store and writes nothing (the vector
 cache it is given may read it).
 
-`analyse` does everything but embedding; `with_vectors` completes its result. The pipeline
-embeds one document while it analyses the next; `prepare` does both at once."""
+`analyse` does everything but embedding; `with_vectors` completes its result, so that the
+pipeline embeds one document while it analyses the next."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from rag.ingest.chunk import Chunk, chunk
 from rag.ingest.extract import Extraction, discover_units, extract
 from rag.ingest.load import LoadedFile
 from rag.ingest.parse import Metadata, apply_override, parse
-from rag.search.embed import VectorSource
 from rag.text import clean
 from rag.units import UnitRegistry
 
@@ -140,10 +139,3 @@ def with_vectors(analysis: Analysis, keys: list[str], vectors: np.ndarray, model
         vector_keys=keys,
         embed_model=model,
     )
-
-
-def prepare(file: CleanedFile, overrides: dict[str, Any], units: UnitRegistry, cache: VectorSource) -> PreparedDocument:
-    """Analyse and embed one document (passages whose vectors `cache` has are not embedded)."""
-    analysis = analyse(file, overrides, units)
-    keys, vectors = cache.vectors(analysis.vector_texts())
-    return with_vectors(analysis, keys, vectors, cache.embedder.name)
