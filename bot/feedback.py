@@ -15,6 +15,7 @@ from bot import render
 from bot.context import BotContext, admin, reply
 from bot.records import Feedback, SentAnswer
 from rag.models import cite_section
+from rag.references import vietnamese_date
 
 LATEST = 5
 
@@ -54,7 +55,7 @@ def summary(sessions: sessionmaker[Session], latest: int = LATEST) -> dict[str, 
 def vietnamese_time(iso: str) -> str:
     """ "2026-12-01T08:05:00" -> "8:05 1/12/2026"."""
     moment = datetime.fromisoformat(iso)
-    return f"{moment.hour}:{moment.minute:02d} {moment.day}/{moment.month}/{moment.year}"
+    return f"{moment.hour}:{moment.minute:02d} {vietnamese_date(moment.date())}"
 
 
 def source_line(source: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ class Router:
             limit = self.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
         index = self.snapshots.current()
-        query = understand(question, sorted(index.by_folded), self.units)
+        query = understand(question, index.folded_names, self.units)
         if is_overview(query):
             communes = scope.narrow(self._asked(query, index, commune))
             overview = overview_answer(query, index, communes, scope.classified, [])

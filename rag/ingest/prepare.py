@@ -1,6 +1,5 @@
 """From a loaded file to what the store writes: cleaned text, metadata, passages, extracted
-knowledge and vectors. Pure: reads nothing from the store and writes nothing (the vector
-cache it is given may read it).
+knowledge and vectors. Pure: reads nothing from the store and writes nothing.
 
 `analyse` does everything but embedding; `with_vectors` completes its result, so that the
 pipeline embeds one document while it analyses the next."""

@@ -60,6 +60,7 @@ class PassageIndex:
         self.by_folded: dict[str, list[str]] = {}
         for ident, name in self.known:
             self.by_folded.setdefault(commune_key(name), []).append(ident)
+        self.folded_names = sorted(self.by_folded)  # what a question is matched against
         code = {key: i for i, key in enumerate(self.communes)}
         self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
         self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
