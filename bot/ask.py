@@ -1,11 +1,12 @@
-"""Questions: /hoi, plain text in private chats, mentions in groups. The answer is cited,
-with a button per source and feedback buttons; with a chat model it grows in one message."""
+"""Questions: /hoi, plain text in private chats, mentions in groups. The answer is cited, with
+a button per source and feedback buttons. It is sent at once; with a chat model, the model's
+verified answer replaces it by an edit when ready, and when the model fails or hangs the first
+simply stays."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ParseMode
@@ -14,8 +15,6 @@ from bot import buttons, render
 from bot.context import BotContext, approved, best_effort, edit_or_send, reply
 from rag.errors import TroLyXaError
 from rag.models import Answer
-
-EDIT_INTERVAL = 1.0  # seconds between edits of a growing answer (Telegram's flood limits)
 
 
 @approved(searches=True)
@@ -34,7 +33,7 @@ async def ask(update: Update, context: BotContext) -> None:
     scope = context.scope(update)
     user = await asyncio.to_thread(context.access.user, user_id)
 
-    def answer_stream() -> Iterator[str | Answer]:
+    def answers() -> Iterator[Answer]:
         return context.assistant.ask_stream(
             text,
             scope,
@@ -42,58 +41,61 @@ async def ask(update: Update, context: BotContext) -> None:
             conversation=f"tg:{message.chat_id}:{user_id}",  # follow-ups refer to this user's last question here
         )
 
-    try:
-        answer, growing = await stream_answer(message, answer_stream)
-    except TroLyXaError as exc:
-        await reply(update, render.escape(str(exc)))
-        return
     docs = {d.id: d for d in await asyncio.to_thread(context.assistant.documents, scope)}
-    answer_id = await asyncio.to_thread(context.access.remember, user_id, text, answer.to_json())
+    shown: list[Message] = []
+    try:
+        async for answer in in_thread(answers):
+            answer_id = await asyncio.to_thread(context.access.remember, user_id, text, answer.to_json())
+            html, markup = render.answer_html(answer, docs), _markup(answer_id, answer)
+            if not shown:
+                shown = await _send(message, html, markup)
+            elif len(shown) == 1 and len(render.split_message(html)) == 1:
+                shown = [await edit_or_send(shown[0], html, markup)]
+            else:  # a long answer is not edited piece by piece: the refined one follows it
+                shown = await _send(shown[0], html, markup)
+    except TroLyXaError as exc:
+        if not shown:  # after the first answer, a failing refinement leaves it standing
+            await reply(update, render.escape(str(exc)))
+
+
+def _markup(answer_id: int, answer: Answer) -> InlineKeyboardMarkup:
     sources = [buttons.source(answer_id, n) for n in sorted({c.n for c in answer.citations})]
     rows = [sources[i : i + 4] for i in range(0, len(sources), 4)]
     rows.append([buttons.feedback(answer_id, 1), buttons.feedback(answer_id, -1)])
-    markup = InlineKeyboardMarkup(rows)
-    html = render.answer_html(answer, docs)
-    if growing is None:
-        await reply(update, html, markup)
-        return
-    first, *rest = render.split_message(html)  # the streamed message becomes the first piece
-    await edit_or_send(growing, first, markup)
-    for piece in rest:
-        await message.reply_text(piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    return InlineKeyboardMarkup(rows)
 
 
-async def stream_answer(
-    message: Message, answer_stream: Callable[[], Iterator[str | Answer]]
-) -> tuple[Answer, Message | None]:
-    """Run the engine in a worker thread; while a chat model writes, grow one message by
-    editing it at most once a second. Returns the answer and that message, if any."""
+async def _send(to: Message, html: str, markup: InlineKeyboardMarkup) -> list[Message]:
+    """The answer as replies to `to`, the buttons under its last piece."""
+    pieces = render.split_message(html)
+    return [
+        await to.reply_text(
+            piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if i == len(pieces) - 1 else None,
+            disable_web_page_preview=True,
+        )
+        for i, piece in enumerate(pieces)
+    ]
+
+
+async def in_thread(make: Callable[[], Iterator[Answer]]) -> AsyncIterator[Answer]:
+    """The engine's answers, computed in a worker thread, as the event loop receives them."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | Answer | BaseException] = asyncio.Queue()
+    queue: asyncio.Queue[Answer | BaseException | None] = asyncio.Queue()
 
     def work() -> None:
         try:
-            for item in answer_stream():
+            for item in make():
                 loop.call_soon_threadsafe(queue.put_nowait, item)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
         except BaseException as exc:  # handed to the event loop, raised there
             loop.call_soon_threadsafe(queue.put_nowait, exc)
 
     worker = asyncio.create_task(asyncio.to_thread(work))
-    growing: Message | None = None
-    last_edit = 0.0
-    while True:
-        item = await queue.get()
+    while (item := await queue.get()) is not None:
         if isinstance(item, BaseException):
             await worker
             raise item
-        if isinstance(item, Answer):
-            await worker
-            return item, growing
-        if time.monotonic() - last_edit < EDIT_INTERVAL:
-            continue
-        last_edit = time.monotonic()
-        text = render.escape(item) + " …"
-        if growing is None:
-            growing = await message.reply_text(text, parse_mode=ParseMode.HTML)
-        else:
-            growing = await edit_or_send(growing, text)
+        yield item
+    await worker

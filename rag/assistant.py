@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from rag.answer.asking import Asking
 from rag.answer.conversation import Conversations
 from rag.answer.generate import Generator
 from rag.answer.router import Router
@@ -52,6 +53,7 @@ class Assistant:
         self.router = Router(
             self.sessions, self.units, self.snapshots, self.retriever, self.settings.max_question_chars
         )
+        self.asking = Asking(self.router, self.generator, self._conversations, self.settings.llm_passages)
         self._writer = writer
         return self
 
@@ -75,30 +77,18 @@ class Assistant:
         self, question: str, scope: Scope, *, commune: str | None = None, conversation: str | None = None
     ) -> Answer:
         """Answer a question from what `scope` may read. `commune` narrows the search to one
-        commune; `conversation` names a chat whose last question a follow-up refers to."""
+        commune; `conversation` names a chat whose last question a follow-up refers to. With
+        a chat model, waits for it (the refined answer, or the extractive one when it fails)."""
         *_, answer = self.ask_stream(question, scope, commune=commune, conversation=conversation)
-        assert isinstance(answer, Answer)
         return answer
 
     def ask_stream(
         self, question: str, scope: Scope, *, commune: str | None = None, conversation: str | None = None
-    ) -> Iterator[str | Answer]:
-        """Like `ask`, for interfaces that show an answer as it grows: yields the verified text
-        so far while a chat model writes (only when one is configured), then the Answer."""
-        talk = self._conversations(scope)
-        resolved = talk.resolve(question, conversation) if conversation else question
-        answer, hits = self.router.answer(resolved, scope, commune)
-        if self.generator is not None and hits is not None and answer.found:
-            for item in self.generator.stream(answer.question, hits[: self.settings.llm_passages], answer):
-                if isinstance(item, str):
-                    yield item
-                else:
-                    answer = item
-        if conversation:
-            talk.remember(conversation, question, resolved)
-            if resolved != question:
-                answer.note = f"Hiểu câu hỏi là: «{resolved}»" + (f" {answer.note}" if answer.note else "")
-        yield answer
+    ) -> Iterator[Answer]:
+        """Like `ask`, for interfaces that show an answer at once: yields the checked extractive
+        answer, then the chat model's verified answer to replace it, when one is configured
+        and its reply verifies (rag.answer.asking)."""
+        return self.asking.answers(question, scope, commune, conversation)
 
     def scope_for(self, communes: list[str] | None, classified: bool) -> Scope:
         """The scope of an audience approved for these commune names (None: every commune).

@@ -12,12 +12,14 @@ from tests.loopback import LoopbackServer, QuietHandler
 
 
 class ScriptedLLM(LoopbackServer):
-    """`reply` is what the next completions return: text, or "!500", "!sleep:<s>", "!malformed"."""
+    """`reply` is what the next completions return: text, or "!500", "!sleep:<s>" (a reply later
+    than any timeout the tests set), "!delay:<s>:<text>" (text after s seconds), "!malformed"."""
 
     def __init__(self) -> None:
         self.reply = ""
         self.queue: list[str] = []  # replies used once each, before `reply`
         self.requests: list[dict[str, Any]] = []
+        self.replied: list[int] = []  # indices into `requests` whose reply was sent (or refused)
         super().__init__()
 
     @property
@@ -31,10 +33,19 @@ class ScriptedLLM(LoopbackServer):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 llm.requests.append(body)
+                try:
+                    self._answer(body)
+                finally:
+                    llm.replied.append(len(llm.requests) - 1)
+
+            def _answer(self, body: dict[str, Any]) -> None:
                 reply = llm.queue.pop(0) if llm.queue else llm.reply
                 if reply == "!500":
                     return self.send_json(500, b'{"error": {"message": "internal error"}}')
-                if reply.startswith("!sleep:"):
+                if reply.startswith("!delay:"):
+                    _, seconds, reply = reply.split(":", 2)
+                    time.sleep(float(seconds))
+                elif reply.startswith("!sleep:"):
                     time.sleep(float(reply.split(":", 1)[1]))
                     reply = "Quá muộn [1]."
                 if reply == "!malformed":

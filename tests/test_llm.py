@@ -62,7 +62,7 @@ def test_failures_fall_back_to_the_extractive_answer(generative: Assistant, llm:
     llm.reply = reply
     answer = generative.ask(QUESTION, OPERATOR)
     assert not answer.abstained and "18,695 tỷ đồng dư nợ ủy thác" in answer.answer  # the source's own sentence
-    assert answer.note and "trích dẫn nguyên văn" in answer.note
+    assert answer.note is None  # the checked answer, as it would have been without a model
     assert "25 tỷ" not in answer.answer and "[9]" not in answer.answer
     assert all(c.quote in c.text for c in answer.citations)
 
@@ -100,7 +100,7 @@ def test_a_planted_instruction_stays_inside_the_data(generative: Assistant, llm:
     prompt = llm.requests[-1]["messages"][1]["content"]
     assert prompt.count("</tai_lieu>") == 1 and prompt.count("</doan>") == prompt.count("<doan ")
     assert "‹/tai_lieu›" in prompt  # the planted markup arrives as inert text
-    assert "99 tỷ" not in answer.answer and answer.note  # and its claim is not shown
+    assert "99 tỷ" not in answer.answer and "1,4 tỷ đồng" in answer.answer  # its claim is not shown
 
 
 def test_the_model_rewrites_follow_ups(generative: Assistant, llm: ScriptedLLM) -> None:
@@ -122,3 +122,14 @@ def test_eval_in_generative_mode_reports_citations_and_numbers(generative: Assis
     assert scores["mode"] == "generative"
     assert scores["citation_validity"] == 1.0 and scores["unsupported_number_rate"] == 0.0
     assert scores["answer_accuracy"] >= 0.85  # failed replies fall back to the extractive answers
+
+
+def test_the_extractive_answer_comes_first_and_the_models_after(generative: Assistant, llm: ScriptedLLM) -> None:
+    llm.reply = GOOD
+    calls = len(llm.requests)
+    asked = generative.ask_stream(QUESTION, OPERATOR)
+    first = next(asked)
+    assert len(llm.requests) == calls  # the model is asked only after the first answer is out
+    assert "18,695 tỷ đồng dư nợ ủy thác" in first.answer and first.answer != GOOD
+    [refined] = list(asked)
+    assert refined.answer == GOOD and all(c.quote in c.text for c in refined.citations)

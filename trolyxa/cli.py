@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -292,9 +292,11 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     conversation = f"console:{os.getpid()}"  # follow-ups ("Còn Hội Nông dân thì sao?") within this session
 
-    def answer(question: str) -> str:
-        asked = assistant.ask(question, OPERATOR, commune=args.commune, conversation=conversation)
-        return render_answer(asked, {d.id: d for d in assistant.documents(OPERATOR)})
+    def answer(question: str) -> Iterator[str]:
+        docs = {d.id: d for d in assistant.documents(OPERATOR)}
+        asked = assistant.ask_stream(question, OPERATOR, commune=args.commune, conversation=conversation)
+        for i, shown in enumerate(asked):
+            yield ("\nMáy trả lời tự động viết lại:\n" if i else "") + render_answer(shown, docs)
 
     return console.converse(settings.data_dir, answer, empty=not assistant.documents(OPERATOR))
 

@@ -46,7 +46,9 @@ def remember(question: str) -> None:
         readline.add_history(question)
 
 
-def converse(data_dir: Path, answer: Callable[[str], str], empty: bool) -> int:
+def converse(data_dir: Path, answer: Callable[[str], Iterator[str]], empty: bool) -> int:
+    """Read questions until told to stop; print each answer as it comes (the instant one, then
+    a chat model's, when one is configured)."""
     if empty:
         print("Chưa có tài liệu nào. Thêm tài liệu bằng: trolyxa ingest corpus/")
     print("Trợ lý Xã — gõ câu hỏi rồi Enter (↑/↓: câu đã hỏi); gõ «thoát» hoặc Ctrl+D để kết thúc.")
@@ -63,6 +65,7 @@ def converse(data_dir: Path, answer: Callable[[str], str], empty: bool) -> int:
                 continue
             remember(question)
             try:
-                print(answer(question))
+                for shown in answer(question):
+                    print(shown, flush=True)
             except TroLyXaError as exc:
                 print(str(exc))

@@ -1,5 +1,6 @@
 """A conversation's memory (a Telegram chat, the console): its last questions, so that a
-follow-up ("Còn Hội Nông dân thì sao?") is answered as the standalone question it means."""
+follow-up ("Còn Hội Nông dân thì sao?") is answered as the standalone question it means:
+resolved by rule for the instant answer, rewritten by the chat model for the refined one."""
 
 from __future__ import annotations
 
@@ -29,17 +30,22 @@ class Conversations:
         self.generator = generator
         self.communes = communes
 
-    def resolve(self, question: str, conversation: str) -> str:
-        """The standalone question a follow-up means; the question itself otherwise."""
+    def previous(self, question: str, conversation: str) -> str | None:
+        """The (resolved) question a follow-up refers to; None when this is no follow-up."""
+        if follow_up_subject(question) is None:
+            return None
         with self.sessions() as session:
-            last = session.scalars(
-                select(Turn).where(Turn.conversation == conversation).order_by(Turn.id.desc())
+            return session.scalars(
+                select(Turn.resolved).where(Turn.conversation == conversation).order_by(Turn.id.desc())
             ).first()
-        if last is None or follow_up_subject(question) is None:
-            return question
-        if self.generator is not None and (rewritten := self.generator.rewrite(question, last.resolved)):
-            return rewritten
-        return resolve(question, last.resolved, self.units, self.communes())
+
+    def by_rule(self, question: str, previous: str) -> str:
+        """The standalone question a follow-up means, by rule: instant, never waits for a model."""
+        return resolve(question, previous, self.units, self.communes())
+
+    def by_model(self, question: str, previous: str) -> str | None:
+        """The chat model's rewrite of a follow-up; None without a model or when it fails."""
+        return self.generator.rewrite(question, previous) if self.generator is not None else None
 
     def remember(self, conversation: str, question: str, resolved: str) -> None:
         with self.sessions() as session, session.begin():
@@ -49,3 +55,12 @@ class Conversations:
             ).all()
             if old:
                 session.execute(delete(Turn).where(Turn.id.in_(old)))
+
+    def revise(self, conversation: str, resolved: str) -> None:
+        """A better reading of the last question (the model's rewrite), for the next follow-up."""
+        with self.sessions() as session, session.begin():
+            last = session.scalars(
+                select(Turn).where(Turn.conversation == conversation).order_by(Turn.id.desc())
+            ).first()
+            if last is not None:
+                last.resolved = resolved

@@ -3,14 +3,13 @@ every claim verified against the passages it cites before a user sees it.
 
 A sentence survives only if it cites passages that exist and every number, date and document
 number it states appears in those passages. When nothing survives, or the endpoint is down,
-slow, rate-limited or talks nonsense, the caller keeps the extractive answer.
+slow, rate-limited or talks nonsense, the extractive answer the user already has stands.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,52 +160,19 @@ class Generator:
         text = reply.content.strip() if isinstance(reply.content, str) else ""
         return text if 0 < len(text) <= 300 and "\n" not in text else None
 
-    def stream(self, question: str, hits: list[Hit], extractive: Answer) -> Iterator[str | Answer]:
-        """The verified text so far, growing sentence by sentence as the model writes, then the
-        final Answer. A sentence is shown only once it is complete and verified, so a streamed
-        answer never shows an unverified number either."""
-        buffer, kept, citations, dropped = "", [], [], 0
-
-        def take(sentence: str) -> bool:
-            nonlocal dropped
-            checked = verify(sentence, hits)
-            if checked is None:
-                dropped += 1 if sentence.strip() else 0
-                return False
-            kept.append(checked.text)
-            citations.extend(c for c in checked.citations if c not in citations)
-            return True
-
+    def refine(self, question: str, hits: list[Hit], extractive: Answer) -> Answer | None:
+        """The model's answer from the passages, verified; None when the model fails, is slow,
+        finds nothing or says nothing that verifies: the extractive answer then stands as it is."""
         try:
-            for chunk in self.model.stream(build_messages(question, hits)):
-                buffer += chunk.content if isinstance(chunk.content, str) else ""
-                spans = sentence_spans(buffer)
-                complete = [span for span in spans[:-1]]
-                if complete:
-                    grew = [take(buffer[x:y]) for x, y in complete]
-                    buffer = buffer[complete[-1][1] :]
-                    if any(grew):
-                        yield " ".join(kept)
-            if buffer.strip() and take(buffer):
-                yield " ".join(kept)
+            reply = self.model.invoke(build_messages(question, hits))
         except Exception as exc:
-            log.warning("LLM unavailable (%s); extractive answer used", type(exc).__name__)
-            yield _with_note(extractive, "Máy trả lời tự động đang không dùng được; dưới đây là trích dẫn nguyên văn.")
-            return
-        text = " ".join(kept)
-        if not kept and NOT_FOUND in fold(buffer):  # the model found nothing: the checked answer stands
-            yield extractive
-        elif not kept:
-            log.warning("LLM reply failed verification; extractive answer used")
-            yield _with_note(
-                extractive, "Câu trả lời tự động không kiểm chứng được với tài liệu; dưới đây là trích dẫn nguyên văn."
-            )
-        else:
-            note = f"Đã bỏ {dropped} câu không kiểm chứng được." if dropped else None
-            yield Answer(question, text, False, citations, extractive.passages, note)
-
-
-def _with_note(answer: Answer, note: str) -> Answer:
-    return Answer(
-        answer.question, answer.answer, answer.abstained, answer.citations, answer.passages, note, status=answer.status
-    )
+            log.warning("LLM unavailable (%s); extractive answer kept", type(exc).__name__)
+            return None
+        text = reply.content if isinstance(reply.content, str) else ""
+        checked = verify(text, hits)
+        if checked is None:
+            if NOT_FOUND not in fold(text):
+                log.warning("LLM reply failed verification; extractive answer kept")
+            return None
+        note = f"Đã bỏ {checked.dropped} câu không kiểm chứng được." if checked.dropped else None
+        return Answer(question, checked.text, False, checked.citations, extractive.passages, note)
