@@ -37,7 +37,7 @@ def _decode_html(name: str, data: bytes) -> str:
 
 class _HtmlText(HTMLParser):
     """The text of a page in reading order: a block a paragraph, heading or list item; a line
-    a table row, cells joined by " | " as for .docx; scripts, styles and the head dropped."""
+    a table as `table_blocks` reads it, as for .docx; scripts, styles and the head dropped."""
 
     _SKIP = frozenset("head title script style template noscript xml".split())  # <xml>: Word's property islands
     _BLOCK = frozenset("p div h1 h2 h3 h4 h5 h6 li br blockquote pre address dt dd center section article".split())
@@ -48,7 +48,8 @@ class _HtmlText(HTMLParser):
         self._words: list[str] = []  # text since the last block boundary
         self._skip = 0
         self._tables = 0  # nesting depth; rows of nested tables stay inside the outer cell
-        self._row: list[str] | None = None
+        self._grid: list[list[list[str]]] = []  # the table being read: rows of cells of paragraphs
+        self._row: list[list[str]] | None = None
         self._cell: list[str] | None = None
         self._list_marker = False  # inside Word's <![if !supportLists]> … <![endif]>
         self._bullet = False
@@ -77,7 +78,7 @@ class _HtmlText(HTMLParser):
             self._skip = max(0, self._skip - 1)
         elif tag == "table":
             if self._tables == 1:
-                self._end_row()
+                self._end_table()
             self._tables = max(0, self._tables - 1)
         elif self._tables == 1 and tag == "tr":
             self._end_row()
@@ -107,7 +108,7 @@ class _HtmlText(HTMLParser):
 
     def close(self) -> None:
         super().close()
-        self._end_row()
+        self._end_table()
         self._flush()
 
     def _flush(self) -> None:
@@ -125,21 +126,42 @@ class _HtmlText(HTMLParser):
         if self._cell is not None:
             self._flush()
             if self._row is not None:
-                self._row.append(" ".join(self._cell))
+                self._row.append(self._cell)
         self._cell = None
 
     def _end_row(self) -> None:
         self._end_cell()
-        if self._row is not None and (cells := distinct_cells(self._row)):
-            self.blocks.append(" | ".join(cells))
+        if self._row is not None:
+            self._grid.append(self._row)
         self._row = None
 
+    def _end_table(self) -> None:
+        self._end_row()
+        self.blocks.extend(table_blocks(self._grid))
+        self._grid = []
 
-def distinct_cells(texts: list[str]) -> list[str]:
-    """One table row's cells, whitespace collapsed, a merged cell once (shared with .docx)."""
-    cells: list[str] = []
-    for raw in texts:
-        text = " ".join(raw.split())
-        if text and (not cells or cells[-1] != text):  # a merged cell is repeated in each column it spans
-            cells.append(text)
+
+def table_blocks(rows: list[list[list[str]]]) -> list[str]:
+    """A table's text (rows of cells of paragraphs) as blocks. A layout table (at most two
+    columns and two rows, a cell holding several paragraphs: the issuer beside the national
+    motto, the recipients beside the signature) is read column by column, a block a paragraph,
+    as the eye reads it, so the header and signature parsers see the lines the page shows. Any
+    other table is a line a row, cells joined by " | ", a merged cell once (shared with .docx)."""
+    grid = [cells for row in rows if (cells := _distinct(row))]
+    if not grid:
+        return []
+    width = max(len(cells) for cells in grid)
+    if len(grid) <= 2 and width <= 2 and any(len(cell) > 1 for cells in grid for cell in cells):
+        return [paragraph for c in range(width) for cells in grid if c < len(cells) for paragraph in cells[c]]
+    return [" | ".join(" ".join(cell) for cell in cells) for cells in grid]
+
+
+def _distinct(row: list[list[str]]) -> list[list[str]]:
+    """A row's non-empty cells, whitespace collapsed; a merged cell, repeated in each column it
+    spans, once."""
+    cells: list[list[str]] = []
+    for raw in row:
+        cell = [text for paragraph in raw if (text := " ".join(paragraph.split()))]
+        if cell and (not cells or cells[-1] != cell):
+            cells.append(cell)
     return cells

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import LoadError
-from rag.ingest.html import distinct_cells, html_text
+from rag.ingest.html import html_text, table_blocks
 from rag.ingest.legacy import detect, to_unicode
 
 log = logging.getLogger(__name__)
@@ -182,19 +182,18 @@ def _margins(document: object) -> list[str]:
 
 
 def _table_rows(table: object) -> list[str]:
-    """A table as one line a row, cells joined by " | ", merged cells once."""
+    """A table's blocks, as `table_blocks` reads a table."""
     try:
-        grid = [[cell.text for cell in row.cells] for row in table.rows]  # type: ignore[attr-defined]
+        grid = [[[p.text for p in cell.paragraphs] for cell in row.cells] for row in table.rows]  # type: ignore[attr-defined]
     except ValueError:  # python-docx gives up on some vertical merges: read the cells as written
-        grid = [[_cell_xml_text(tc) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]  # type: ignore[attr-defined]
-    return [" | ".join(cells) for texts in grid if (cells := distinct_cells(texts))]
+        grid = [[_cell_paragraphs(tc) for tc in tr.tc_lst] for tr in table._tbl.tr_lst]  # type: ignore[attr-defined]
+    return table_blocks(grid)
 
 
-def _cell_xml_text(tc: object) -> str:
+def _cell_paragraphs(tc: object) -> list[str]:
     from docx.oxml.ns import qn
 
-    paragraphs = tc.iter(qn("w:p"))  # type: ignore[attr-defined]
-    return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in paragraphs)
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))]  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------
