@@ -365,3 +365,41 @@ def test_document_numbers_listed_in_a_body_are_not_a_header() -> None:
     meta = _meta(text)
     assert (meta.doc_type, meta.number, meta.date) == ("Tin", None, "2026-01-05")
     assert any(p.startswith("Số 15-TB/ĐU") for p in _body(text))
+
+
+APPENDED = """ĐẢNG BỘ TỈNH NAM ĐỊNH
+ĐẢNG ỦY XÃ HẢI MINH
+Số 40-BC/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Hải Minh, ngày 15 tháng 10 năm 2025
+
+BÁO CÁO
+Kết quả thực hiện nhiệm vụ quý III năm 2025
+
+1. Kết quả
+Thành lập các cơ quan tham mưu của Đảng ủy (Phụ lục 1).
+
+Nơi nhận:
+- Ban Thường vụ Tỉnh ủy,
+- Lưu VPĐU.
+T/M BAN THƯỜNG VỤ
+BÍ THƯ
+Phạm Văn Khải
+
+ĐẢNG ỦY XÃ HẢI MINH
+PHỤ LỤC 1
+Các cơ quan tham mưu, giúp việc Đảng ủy (tính đến ngày 30/9/2025)
+Văn phòng Đảng ủy: 5 biên chế
+Ban Xây dựng Đảng: 7 biên chế
+"""
+
+
+def test_an_appendix_after_the_signature_is_content_and_the_signer_still_read() -> None:
+    document = parse(clean(APPENDED))
+    meta = document.metadata
+    assert (meta.signer, meta.signer_role, meta.number) == ("Phạm Văn Khải", "BÍ THƯ", "40-BC/ĐU")
+    [appendix] = [s for s in document.sections if s.title == "Phụ lục 1"]
+    shown = [document.text[p.start : p.end] for p in document.paragraphs if p.section == appendix.index]
+    assert "Ban Xây dựng Đảng: 7 biên chế" in shown and "Văn phòng Đảng ủy: 5 biên chế" in shown
+    assert "ĐẢNG ỦY XÃ HẢI MINH" not in shown  # the header the appendix page repeats is not content
+    assert all("Phạm Văn Khải" not in text and "Nơi nhận" not in text for text in shown)

@@ -31,6 +31,11 @@ from rag.ingest.header import NEWS_TYPE as NEWS_TYPE
 from rag.ingest.header import apply_override as apply_override
 from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, fold
 
+# "PHỤ LỤC", "PHỤ LỤC 2", "Phụ lục số 03", "PHỤ LỤC II" on a line of its own.
+APPENDIX_RE = re.compile(
+    r"^\s*(?:#+\s*)?\**\s*PHỤ\s+LỤC(?:\s+(?:SỐ\s+)?([0-9IVXLC]{1,4}[a-z]?))?\s*:?\s*\**\s*$", re.IGNORECASE
+)
+
 
 @dataclass
 class Line:
@@ -131,8 +136,10 @@ def _roman(label: str) -> int | None:
 def _heading(line: str, last_letter: str | None) -> tuple[int, str, str] | None:
     """(rank, label, title) of a numbered heading line.
 
-    Ranks: 0 PHẦN, 1 A., 2 I., 3 1., 4 1.1., 5 1.1.1., 6 bullet labels.
+    Ranks: 0 PHẦN, PHỤ LỤC, 1 A., 2 I., 3 1., 4 1.1., 5 1.1.1., 6 bullet labels.
     """
+    if appendix := APPENDIX_RE.match(line):
+        return 0, "", " ".join(["Phụ lục", *appendix.groups(default="")]).strip()
     match = HEADING_RE.match(line)
     if not match:
         return None
@@ -225,8 +232,10 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
     stamps = find_stamps(texts)
 
     # Ending: "Nơi nhận" or the signature block; its recipients and signer are metadata.
+    # Appendices printed after the signature ("PHỤ LỤC 1": tables, lists of figures) are content.
     body_end_index = ending_index(texts)
-    stamped_number = read_ending(texts[body_end_index:], meta)
+    appendix = next((i for i in range(body_end_index, len(texts)) if APPENDIX_RE.match(texts[i])), len(texts))
+    stamped_number = read_ending(texts[body_end_index:appendix], meta)
 
     # Header: before the first body paragraph; footnotes a PDF printed above it stay content.
     header = read_header(texts[:body_end_index], meta)
@@ -234,6 +243,11 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
         meta.classification, meta.classification_certain = mark.level, mark.certain
     notes = [line for i, line in enumerate(lines[: header.first]) if i not in stamps.lines]
     body = [line for i, line in enumerate(lines[:body_end_index]) if i >= header.end and i not in stamps.lines]
+    # An appendix page repeats the issuer's header lines: those are not its content.
+    repeated = set(texts[: header.end])
+    appended = [
+        line for i, line in enumerate(lines) if i >= appendix and i not in stamps.lines and line.text not in repeated
+    ]
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
@@ -245,6 +259,7 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
     # Some reports open with "A." and go on with "II.", "III.": those romans are siblings of "A.".
     roman_as_letter = False
     seen_roman = False
+    main_body, body = body, body + appended
     i = 0
     while i < len(body):
         line = body[i]
@@ -290,7 +305,7 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
             paragraphs.append(Paragraph(line.start, line.end, section.index, False))
     paragraphs.sort(key=lambda p: p.start)
 
-    _finish(meta, header, body, stamps, stamped_number, parse_file_name(file_name) if file_name else None)
+    _finish(meta, header, main_body, stamps, stamped_number, parse_file_name(file_name) if file_name else None)
     return ParsedDocument(text=text, metadata=meta, sections=sections, paragraphs=paragraphs)
 
 
