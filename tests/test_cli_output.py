@@ -85,6 +85,8 @@ def test_directive_dates_are_written_as_cadres_write_them(data: Path) -> None:
     out = _ok(data, "directive", "50-ct/tw")
     assert out.startswith("Chỉ thị số 50-CT/TW, ngày 23/7/2025 của Ban Bí thư")
     assert "2025-07-23" not in out
+    # Each mention cites its document as an official would: kind, date, issuer, section.
+    assert "[Thông báo tháng 9/2025 của Ban Thường vụ Đảng ủy xã Xuân Hưng, mục II.4]" in out
     assert json.loads(_ok(data, "directive", "50-ct/tw", "--json"))["date"] == "2025-07-23"  # ISO for programs
 
 

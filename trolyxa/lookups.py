@@ -10,8 +10,8 @@ from typing import Any
 
 from rag.config import Settings
 from rag.errors import TroLyXaError
-from rag.models import cite_section
-from rag.references import vietnamese_date
+from rag.models import DocumentInfo
+from rag.references import official_reference, vietnamese_date
 from rag.scope import Scope
 from trolyxa import output
 
@@ -25,12 +25,24 @@ def _assistant(settings: Settings) -> Any:
     return Assistant(settings).start()
 
 
+def _source(docs: dict[str, DocumentInfo], document_id: str, title: str, commune: str | None, section: str) -> str:
+    """Where a line comes from, as an official cites it, with the commune when that does not say it."""
+    reference = official_reference(docs.get(document_id), title, section)
+    where = f" (xã {commune})" if commune and commune not in reference else ""
+    return output.wrap(f"    [{reference}{where}]", indent="     ")
+
+
+def _documents(assistant: Any) -> dict[str, DocumentInfo]:
+    return {d.id: d for d in assistant.documents(OPERATOR)}
+
+
 def tasks(args: argparse.Namespace, settings: Settings) -> int:
     if args.due is not None:
         return due(args, settings)
     if not args.unit:
         raise TroLyXaError("Hãy ghi đơn vị (--unit «Ban Xây dựng Đảng») hoặc hỏi việc sắp đến hạn (--due 7d).")
-    unit, tasks = _assistant(settings).tasks(args.unit, OPERATOR, commune=args.commune, period=args.period)
+    assistant = _assistant(settings)
+    unit, tasks = assistant.tasks(args.unit, OPERATOR, commune=args.commune, period=args.period)
     if args.json:
         return output.write_json({"unit": unit, "tasks": [t.to_json() for t in tasks]})
     if not tasks:
@@ -39,6 +51,7 @@ def tasks(args: argparse.Namespace, settings: Settings) -> int:
             + (" với bộ lọc đã chọn." if args.commune or args.period else ".")
         )
         return 0
+    docs = _documents(assistant)
     group = None
     for t in tasks:
         if (t.commune, t.period) != group:
@@ -47,7 +60,7 @@ def tasks(args: argparse.Namespace, settings: Settings) -> int:
         role = f" ({t.role})" if t.role else ""
         deadline = f" — hạn: {t.deadline}" if t.deadline else ""
         print(output.wrap(f"- {t.text}{role}{deadline}", indent="  "))
-        print(output.wrap(f"    [{t.title}, {cite_section(t.section)}]", indent="     "))
+        print(_source(docs, t.document_id, t.title, None, t.section))
     return 0
 
 
@@ -68,6 +81,7 @@ def due(args: argparse.Namespace, settings: Settings) -> int:
     if not due:
         print(f"Không có nhiệm vụ nào đến hạn trong {found[1]} ngày tới hoặc đã quá hạn.")
         return 0
+    docs = _documents(assistant)
     print(f"Ngày {vietnamese_date(today)}: {len(due)} nhiệm vụ đến hạn trong {found[1]} ngày tới hoặc đã quá hạn.")
     for unit in dict.fromkeys(d.task.unit for d in due):
         print(f"\n{unit}:")
@@ -77,12 +91,13 @@ def due(args: argparse.Namespace, settings: Settings) -> int:
             written = f"hết {d.written}" if d.from_period else d.written
             t = d.task
             print(output.wrap(f"- {t.text} — hạn: {written} ({when}, {vietnamese_date(d.due.end)})", indent="  "))
-            print(output.wrap(f"    [{t.title} (xã {t.commune or '?'}), {cite_section(t.section)}]", indent="     "))
+            print(_source(docs, t.document_id, t.title, t.commune, t.section))
     return 0
 
 
 def directive(args: argparse.Namespace, settings: Settings) -> int:
-    card = _assistant(settings).directive(args.number, OPERATOR)
+    assistant = _assistant(settings)
+    card = assistant.directive(args.number, OPERATOR)
     if args.json:
         return output.write_json(card.to_json())
     date_text = f", ngày {vietnamese_date(card.date)}" if card.date else ""
@@ -90,10 +105,11 @@ def directive(args: argparse.Namespace, settings: Settings) -> int:
     print(output.wrap(f"{card.kind} số {card.code}{date_text}{issuer}"))
     if card.subject:
         print(output.wrap(f"Về: {card.subject}"))
+    docs = _documents(assistant)
     print(f"\nĐược nhắc {len(card.mentions)} lần:")
     for m in card.mentions:
         print(output.wrap(f"- «{m.quote}»", indent="  "))
-        print(output.wrap(f"    [{m.title} (xã {m.commune or '?'}), {cite_section(m.section)}]", indent="     "))
+        print(_source(docs, m.document_id, m.title, m.commune, m.section))
     return 0
 
 
@@ -108,15 +124,17 @@ def units(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def figures(args: argparse.Namespace, settings: Settings) -> int:
-    figures = _assistant(settings).figures(OPERATOR, args.commune)
+    assistant = _assistant(settings)
+    figures = assistant.figures(OPERATOR, args.commune)
     if args.json:
         return output.write_json(figures)
+    docs = _documents(assistant)
     for f in figures:
         value = output.figure(f.value, f.total, f.unit)
         context = output.words_around(f.quote, output.number(f.value))
         period = f" — {f.period}" if f.period else ""
         print(output.wrap(f"{value}{period}: {context}", indent="    "))
-        print(output.wrap(f"    [{f.title} (xã {f.commune or '?'}), {cite_section(f.section)}]", indent="     "))
+        print(_source(docs, f.document_id, f.title, f.commune, f.section))
     return 0
 
 
