@@ -23,7 +23,7 @@ from rag.ingest.pipeline import Ingestor, Progress
 from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
 from rag.scope import Scope
 from rag.search.embed import Embedder, make_embedder
-from rag.search.index import Snapshots
+from rag.search.index import SnapshotFile, Snapshots
 from rag.search.retrieve import Retriever
 from rag.store import backup, deadlines, knowledge
 from rag.store.consistency import Consistency
@@ -48,7 +48,8 @@ class Assistant:
         self.consistency = Consistency(self.sessions, self.vectors, self.embedder)
         writer = DocumentWriter(self.sessions, self.vectors)
         self.ingestor = Ingestor(writer, self.units, self.embedder, self._writer_lock, self.settings.max_file_bytes)
-        self.snapshots = Snapshots(self.sessions, self.units)
+        snapshot = SnapshotFile(self.settings.data_dir / "search-snapshot.pickle", self.units)
+        self.snapshots = Snapshots(self.sessions, self.units, snapshot)
         self.retriever = Retriever(self.embedder, self.vectors)
         self.router = Router(
             self.sessions, self.units, self.snapshots, self.retriever, self.settings.max_question_chars

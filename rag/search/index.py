@@ -1,13 +1,20 @@
 """The searchable snapshot: every ready passage with what retrieval and answers need of it,
 and the lexical index over them. Immutable; a change elsewhere produces the next snapshot,
-reading only the documents added since (`Snapshots`)."""
+reading only the documents added since (`Snapshots`). The last snapshot is kept on disk, so a
+process that starts again reads it instead of tokenising every passage (`SnapshotFile`)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
@@ -19,6 +26,8 @@ from rag.store import documents
 from rag.store.schema import READY, Document, Passage
 from rag.text import fold
 from rag.units import UnitRegistry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,31 +92,94 @@ def _terms(rows: list[IndexedPassage]) -> Iterator[list[str]]:
     return (terms(index_text(r.title, r.section_path, r.text)) for r in rows)
 
 
+class SnapshotFile:
+    """The last snapshot on disk, for the next start. It is only a head start: the store is
+    the truth, and a snapshot read back is reconciled with it like any previous snapshot
+    (documents no longer ready dropped, the missing ones read). A file written by other code
+    (tokeniser, unit registry, libraries) is ignored, as is a damaged one."""
+
+    def __init__(self, path: Path, units: UnitRegistry) -> None:
+        self.path = path
+        self.fingerprint = _fingerprint(units)
+
+    def read(self) -> PassageIndex | None:
+        try:
+            with self.path.open("rb") as stream:
+                fingerprint, index = pickle.load(stream)  # our own file in the data directory, beside the database
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # damaged, truncated, or from other versions of the libraries
+            log.warning("search snapshot %s unreadable (%s): rebuilding", self.path, type(exc).__name__)
+            return None
+        return index if fingerprint == self.fingerprint and isinstance(index, PassageIndex) else None
+
+    def write(self, index: PassageIndex) -> None:
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            with temporary.open("wb") as stream:
+                pickle.dump((self.fingerprint, index), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)  # readers see the old file or the new one, never half
+        except OSError as exc:
+            log.warning("search snapshot not saved (%s)", exc)
+            temporary.unlink(missing_ok=True)
+
+
+def _fingerprint(units: UnitRegistry) -> str:
+    """What a snapshot's content depends on besides the store: the code that tokenises and
+    tags passages, the unit registry, and the libraries that pickle it."""
+    from rag import communes, text
+    from rag import units as units_module
+    from rag.search import lexical, vocabulary
+
+    digest = hashlib.sha256(sys.version.encode() + np.__version__.encode())
+    for module in (sys.modules[__name__], lexical, vocabulary, text, units_module, communes):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    for name in units.canonical_names:
+        digest.update(repr((name, units.aliases(name))).encode())
+    return digest.hexdigest()
+
+
 class Snapshots:
     """The current snapshot, brought up to date when another process or call changed the
     store (the generation counter): only documents added since are read and tokenised."""
 
-    def __init__(self, sessions: sessionmaker[Session], units: UnitRegistry) -> None:
+    def __init__(self, sessions: sessionmaker[Session], units: UnitRegistry, file: SnapshotFile | None = None) -> None:
         self.sessions = sessions
         self.units = units
+        self.file = file
         self._index: PassageIndex | None = None
         self._lock = threading.Lock()
+        self._saving: threading.Thread | None = None
+
+    def saved(self) -> None:
+        """Wait until the last snapshot is on disk (tests; a process exit waits by itself)."""
+        if self._saving is not None:
+            self._saving.join()
 
     def current(self) -> PassageIndex:
         with self.sessions() as session:
             generation = documents.generation(session)
         with self._lock:
+            if self._index is None and self.file is not None:
+                self._index = self.file.read()
+                if self._index is not None:
+                    self._index = self._load(generation, self._index, reconcile=True)
             if self._index is None or self._index.generation != generation:
                 self._index = self._load(generation, self._index)
+                if self.file is not None:  # beside the question being asked, which does not wait; finished before exit
+                    self._saving = threading.Thread(target=self.file.write, args=(self._index,))
+                    self._saving.start()
             return self._index
 
-    def _load(self, generation: int, previous: PassageIndex | None) -> PassageIndex:
+    def _load(self, generation: int, previous: PassageIndex | None, reconcile: bool = False) -> PassageIndex:
         with self.sessions() as session:
             ready = set(session.scalars(select(Document.id).where(Document.status == READY)))
         known = {row.document_id for row in previous.rows} if previous else set()
         added = self._rows(ready - known)
         if previous is None:
             return PassageIndex(added, generation)
+        if reconcile and not added and known == ready:
+            return previous if previous.generation == generation else previous.changed(generation, ready, [])
         return previous.changed(generation, ready, added)
 
     def _rows(self, document_ids: set[str]) -> list[IndexedPassage]:
