@@ -27,8 +27,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# Modules that never open a store: the --servers pass has nothing to add to them.
-STORE_INDEPENDENT = {"test_text", "test_parse", "test_fuzz", "test_embeddings", "test_deploy", "test_architecture"}
+# Modules that never open a store, or open one only to have something to answer from
+# (test_bot_llm: the timing of the instant and the refined answer): the --servers pass has
+# nothing to add to them.
+STORE_INDEPENDENT = {
+    "test_text",
+    "test_parse",
+    "test_fuzz",
+    "test_embeddings",
+    "test_deploy",
+    "test_architecture",
+    "test_bot_llm",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
