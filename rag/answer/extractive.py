@@ -4,11 +4,13 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from rag.answer.citations import Citations, retrieved, shown
-from rag.answer.signals import latest_date, typed
+from rag.answer.signals import anchored, anchors, exact_kind, latest_date, typed
 from rag.models import RELATED, Answer, RetrievedPassage
+from rag.search.index import PassageIndex
 from rag.search.lexical import LexicalIndex, terms
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
@@ -29,6 +31,7 @@ THRESHOLDS = {
     "related_coverage": 0.7,  # share of those words the top passage holds to show it as related
     "related_dense": 0.85,  # cosine of question and top passage to show it as related
     "table_coverage": 0.5,  # share of those words one task of a unit's list holds to answer with the list
+    "anchor_idf": 4.5,  # log(1 / share of passages): a capitalised name rarer than this names the subject
 }
 MIN_COVERAGE = THRESHOLDS["min_coverage"]  # kept for callers
 # Share of the question's adjacent word pairs it must hold: words scattered over a passage
@@ -102,8 +105,26 @@ def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
     return {t: min(idf(p) for p in t.split("_")) if "_" in t else idf(t) for t in dict.fromkeys(wanted)}
 
 
+_DOCUMENT_ROWS: weakref.WeakKeyDictionary[PassageIndex, dict[str, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _document_rows(passages: PassageIndex, document_id: str) -> list[int]:
+    if passages not in _DOCUMENT_ROWS:
+        rows: dict[str, list[int]] = {}
+        for i, row in enumerate(passages.rows):
+            rows.setdefault(row.document_id, []).append(i)
+        _DOCUMENT_ROWS[passages] = rows
+    return _DOCUMENT_ROWS[passages].get(document_id, [])
+
+
 def build_answer(
-    query: Query, hits: list[Hit], index: LexicalIndex, units: UnitRegistry, *, min_coverage: float | None = None
+    query: Query,
+    hits: list[Hit],
+    index: LexicalIndex,
+    units: UnitRegistry,
+    *,
+    min_coverage: float | None = None,
+    passages_index: PassageIndex | None = None,
 ) -> Answer:
     passages = retrieved(hits)
     evidence = evidence_for(query, index)
@@ -124,6 +145,12 @@ def build_answer(
     chosen = None
     if word_cov >= gate and pair_cov >= MIN_PAIR_COVERAGE:
         chosen = _choose(query, hits[:NEWEST_AMONG], evidence, units)
+    if chosen is not None and passages_index is not None:
+        # The document answering must name what the question names (its date, ordinal, rare words).
+        document = hits[chosen[0].hit_rank].row.document_id
+        required = anchors(query, index, THRESHOLDS["anchor_idf"])
+        if required and not anchored(required, index, _document_rows(passages_index, document)):
+            chosen = None
     if chosen is None:
         return _not_answered(query, hits, evidence, passages)
     return _render(query, hits, chosen, passages)
@@ -174,6 +201,7 @@ def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegist
             kind = typed(query, sentence)
             if kind is not None:
                 score += 0.3 if kind else -0.3
+                score += 0.15 if kind and exact_kind(query, sentence) else 0.0
             ranked.append(_Sentence(rank, start, end, score))
     ranked.sort(key=lambda s: s.score, reverse=True)
     best = ranked[0]
