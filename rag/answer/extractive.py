@@ -4,6 +4,7 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 
@@ -71,7 +72,7 @@ class Evidence:
         return sum(w for t, w in self.pairs.items() if t in have) / total
 
 
-def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
+def evidence_for(query: Query, index: LexicalIndex, *, choosing: bool = False) -> Evidence:
     """The informative terms of a question.
 
     Question words ("bao nhiêu", "phải làm gì"), function words and the commune named as a
@@ -82,8 +83,12 @@ def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
     words: list[str] = []
     pairs: list[str] = []
     previous: tuple[str, str | None] | None = None
+    # When `choosing` the sentence: a date the question gives ("Cuộc họp ngày 23/02/2026, … chuẩn
+    # bị gì?") says which meeting or report, not what is asked; the answering document must hold
+    # it (see `anchors`), but a sentence is no better an answer for stating it ("Thời gian: …").
+    dated = _date_tokens(query) if choosing and not query.asks_date else set()
     for word, concept in zip(query.words, query.concepts, strict=True):
-        if word is None:
+        if word is None or word in dated:
             previous = None
             continue
         words.append(concept or word)
@@ -92,6 +97,12 @@ def evidence_for(query: Query, index: LexicalIndex) -> Evidence:
         previous = (word, concept)
     words += [t for t in query.terms if t.startswith("#")]
     return Evidence(_weights(index, words), _weights(index, pairs))
+
+
+def _date_tokens(query: Query) -> set[str]:
+    """The tokens of the dates and months a question writes ("23/02/2026" and its "23", "02", "2026")."""
+    dates = [w for w in query.words if w and re.fullmatch(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/(?:19|20)\d\d", w)]
+    return {part for d in dates for part in (d, *d.split("/"))}
 
 
 def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
@@ -131,6 +142,13 @@ def build_answer(
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
     gate = THRESHOLDS["min_coverage"] if min_coverage is None else min_coverage
+    every = hits
+    if passages_index is not None and (required := anchors(query, index, THRESHOLDS["anchor_idf"])):
+        # Only a document that names what the question names (its dates, ordinals, rare names)
+        # can answer it; the others speak of another meeting, term or thing.
+        hits = [h for h in hits if anchored(required, index, _document_rows(passages_index, h.row.document_id))]
+        if not hits:
+            return _not_answered(query, every, evidence, passages)
 
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
@@ -144,15 +162,9 @@ def build_answer(
     word_cov, pair_cov = max(support, key=lambda c: c[0] + c[1])
     chosen = None
     if word_cov >= gate and pair_cov >= MIN_PAIR_COVERAGE:
-        chosen = _choose(query, hits[:NEWEST_AMONG], evidence, units)
-    if chosen is not None and passages_index is not None:
-        # The document answering must name what the question names (its date, ordinal, rare words).
-        document = hits[chosen[0].hit_rank].row.document_id
-        required = anchors(query, index, THRESHOLDS["anchor_idf"])
-        if required and not anchored(required, index, _document_rows(passages_index, document)):
-            chosen = None
+        chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, index, choosing=True), units)
     if chosen is None:
-        return _not_answered(query, hits, evidence, passages)
+        return _not_answered(query, every, evidence, passages)
     return _render(query, hits, chosen, passages)
 
 
