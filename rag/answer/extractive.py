@@ -15,7 +15,7 @@ from rag.search.index import PassageIndex
 from rag.search.lexical import LexicalIndex, terms
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
-from rag.text import sentence_spans
+from rag.text import fold, sentence_spans
 from rag.units import UnitRegistry
 
 ABSTAIN_TEXT = "Các tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
@@ -150,6 +150,8 @@ def build_answer(
         if not hits:
             return _not_answered(query, every, evidence, passages)
 
+    hits = _with_field(query, hits, passages_index)
+
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
     support: list[tuple[float, float]] = []
@@ -166,6 +168,42 @@ def build_answer(
     if chosen is None:
         return _not_answered(query, every, evidence, passages)
     return _render(query, hits, chosen, passages)
+
+
+# An invitation or a meeting's programme states its time, place and chair as labelled fields
+# ("2. Thời gian: Bắt đầu lúc 08 giờ 30, ngày 28/10/2025", "Địa điểm: Phòng họp Đảng ủy xã").
+_PLACE_RE = re.compile(r"\b(?:o dau|tai dau|dia diem|noi nao|cho nao)\b")
+# The chair is also marked in the list of attendants: "- Đồng chí … - Bí thư Đảng ủy (chủ trì);".
+_FIELD_RE = {
+    "thoi gian": re.compile(r"^[\W\d]*(?:[a-z][.)]\s*)?thoi gian\s*:", re.M),
+    "dia diem": re.compile(r"^[\W\d]*(?:[a-z][.)]\s*)?dia diem\s*:", re.M),
+    "chu tri": re.compile(r"^[\W\d]*(?:[a-z][.)]\s*)?chu tri\s*:|\(chu tri\)", re.M),
+}
+
+
+def _asked_field(query: Query) -> str | None:
+    if query.asks_date:
+        return "thoi gian"
+    if _PLACE_RE.search(query.folded):
+        return "dia diem"
+    return "chu tri" if query.asks_person and "chu tri" in query.folded else None
+
+
+def _with_field(query: Query, hits: list[Hit], passages_index: PassageIndex | None) -> list[Hit]:
+    """The hits with, first, the labelled field of a top document that states what is asked
+    (its time for "lúc nào", its place for "ở đâu", its chair for "ai chủ trì"), when retrieval
+    left it out: such a field holds few of the question's words."""
+    field = _asked_field(query)
+    if passages_index is None or not hits or field is None:
+        return hits
+    for hit in hits[:3]:
+        for i in _document_rows(passages_index, hit.row.document_id):
+            row = passages_index.rows[i]
+            if _FIELD_RE[field].search(row.folded_text):
+                if any(h.row.id == row.id for h in hits[:3]):
+                    return hits
+                return [Hit(row, hit.score, hit.lexical, hit.dense), *hits]
+    return hits
 
 
 def _not_answered(query: Query, hits: list[Hit], evidence: Evidence, passages: list[RetrievedPassage]) -> Answer:
@@ -197,6 +235,7 @@ def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegist
         if whole is not None:
             return whole
     top = hits[0].score or 1.0
+    field = _asked_field(query)
     ranked: list[_Sentence] = []
     for rank, hit in enumerate(hits[:3]):
         context = hit.row.context_terms
@@ -210,6 +249,11 @@ def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegist
             )
             if asked_units and asked_units & set(units.find_all(sentence)):
                 score += 0.15
+            if field and _FIELD_RE[field].search(fold(sentence)):
+                # The labelled field is what "ở đâu" or "ai chủ trì" asks for, though it holds few of
+                # the question's words: it leads. For "lúc nào" it is one dated sentence among
+                # others (`typed` weighs them), which the top document may state better.
+                score += 0.3 if query.asks_date else 1.0
             kind = typed(query, sentence)
             if kind is not None:
                 score += 0.3 if kind else -0.3

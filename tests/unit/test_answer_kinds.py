@@ -68,3 +68,15 @@ def test_a_rare_name_the_question_writes_must_be_in_the_answering_document() -> 
     ]
     assert _answer(rows, "Đại hội Hội Chữ thập đỏ xã nhiệm kỳ 2025-2030 tổ chức ngày nào?") == ABSTAIN_TEXT
     assert "07/11/2025" in _answer(rows, "Đại hội Hội Nông dân xã nhiệm kỳ 2025-2030 tổ chức ngày nào?")
+
+
+def test_an_invitation_answers_when_and_where_from_its_labelled_fields() -> None:
+    invitation = [
+        _row(1, "Kính mời các đồng chí dự họp Ban Thường vụ Đảng ủy cho ý kiến dự thảo Chương trình hành động.", 1),
+        _row(2, "2. Thời gian: Bắt đầu lúc 08 giờ 30, ngày 28/10/2025.", 1),
+        _row(3, "3. Địa điểm: Phòng họp Đảng ủy xã.", 1),
+        _row(4, "Ban Thường vụ Đảng ủy cho ý kiến dự thảo Chương trình hành động và Chương trình kiểm tra.", 4),
+    ]
+    meeting = "Cuộc họp Ban Thường vụ cho ý kiến Chương trình hành động"
+    assert "Phòng họp Đảng ủy xã" in _answer(invitation, f"{meeting} ở đâu?")
+    assert "08 giờ 30" in _answer(invitation, f"{meeting} lúc nào?")
