@@ -34,7 +34,6 @@ THRESHOLDS = {
     "table_coverage": 0.5,  # share of those words one task of a unit's list holds to answer with the list
     "anchor_idf": 4.5,  # log(1 / share of passages): a capitalised name rarer than this names the subject
 }
-MIN_COVERAGE = THRESHOLDS["min_coverage"]  # kept for callers
 # Share of the question's adjacent word pairs it must hold: words scattered over a passage
 # ("nhà văn hóa thôn năm 2027") are not evidence.
 MIN_PAIR_COVERAGE = 0.2

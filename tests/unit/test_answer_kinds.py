@@ -80,3 +80,11 @@ def test_an_invitation_answers_when_and_where_from_its_labelled_fields() -> None
     meeting = "Cuộc họp Ban Thường vụ cho ý kiến Chương trình hành động"
     assert "Phòng họp Đảng ủy xã" in _answer(invitation, f"{meeting} ở đâu?")
     assert "08 giờ 30" in _answer(invitation, f"{meeting} lúc nào?")
+
+
+def test_the_military_command_is_not_the_party_executive() -> None:
+    from rag.search.lexical import terms
+
+    assert "~bchqs" in terms("BCH QS xã chuẩn bị báo cáo") and "~bch" not in terms("BCH QS xã")
+    assert "~bchqs" in terms("Ban Chỉ huy Quân sự xã chuẩn bị báo cáo")
+    assert "~baocao" in terms("chuẩn bị BC gì") and "~lan4" in terms("Hội nghị lần thứ tư")
