@@ -249,8 +249,11 @@ def _choose(query: Query, hits: list[Hit], evidence: Evidence, units: UnitRegist
                 + 0.3 * evidence.pair_coverage(own)
                 + 0.25 * hit.score / top
             )
-            if asked_units and asked_units & set(units.find_all(sentence)):
-                score += 0.15
+            named = set(units.find_all(sentence)) if asked_units else set()
+            if asked_units & named:
+                # A line of one unit ("Đại hội Hội Nông dân xã: Ngày 07/11/2025") says more of it
+                # than a sentence listing it among others.
+                score += 0.15 - 0.05 * min(len(named - asked_units), 3)
             if field and _FIELD_RE[field].search(fold(sentence)):
                 # The labelled field is what "ở đâu" or "ai chủ trì" asks for, though it holds few of
                 # the question's words: it leads. For "lúc nào" it is one dated sentence among

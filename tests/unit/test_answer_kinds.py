@@ -88,3 +88,18 @@ def test_the_military_command_is_not_the_party_executive() -> None:
     assert "~bchqs" in terms("BCH QS xã chuẩn bị báo cáo") and "~bch" not in terms("BCH QS xã")
     assert "~bchqs" in terms("Ban Chỉ huy Quân sự xã chuẩn bị báo cáo")
     assert "~baocao" in terms("chuẩn bị BC gì") and "~lan4" in terms("Hội nghị lần thứ tư")
+
+
+def test_the_line_of_the_asked_unit_beats_a_sentence_listing_many() -> None:
+    rows = [
+        _row(
+            1,
+            "Ngày 13/10/2025, Thường trực họp cho ý kiến Đại hội Ủy ban MTTQ, Hội Nông dân, Hội Cựu chiến binh xã.",
+            1,
+        ),
+        _row(2, "Đại hội Hội Nông dân xã: Ngày 07/11/2025.\nĐại hội Hội Cựu chiến binh xã: Ngày 11/11/2025.", 1),
+        *(_row(i, f"Chi bộ thôn {i} sinh hoạt định kỳ hằng tháng theo quy định.") for i in range(3, 30)),
+    ]
+    assert _answer(rows, "Đại hội Hội Nông dân xã tổ chức ngày nào?").startswith(
+        "Đại hội Hội Nông dân xã: Ngày 07/11/2025"
+    )
