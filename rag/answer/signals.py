@@ -5,8 +5,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-from rag.search.understand import Query
+import numpy as np
+
+from rag.search.lexical import LexicalIndex
+from rag.search.understand import Query, states_count
 from rag.text import fold
 
 # A person named in full: a Vietnamese family name, then one to three capitalised words.
@@ -46,12 +50,62 @@ def typed(query: Query, sentence: str) -> bool | None:
     """Whether the sentence holds an item of the kind asked for; None when the question asks
     for no particular kind."""
     if query.counts is not None:
-        return bool(query.counts.search(fold(sentence)))
+        return states_count(query.counts, fold(sentence))
     if query.asks_person:
-        # An office the question itself names ("Bí thư … là ai?") asks for the name, not the office.
+        # An office the question itself names ("Bí thư … là ai?"), or its deputy ("Phó Bí thư"),
+        # is no answer; another office is ("đồng chí Bí thư Đảng ủy xã làm Trưởng Ban").
         offices = {m.group(0) for m in _OFFICE_RE.finditer(fold(sentence))} - {"dong chi", "d/c"}
         asked = {m.group(0) for m in _OFFICE_RE.finditer(query.folded)}
-        return bool(PERSON_NAME_RE.search(sentence) or (offices - asked and not asked))
+        other = {o for o in offices if not any(a in o for a in asked)}
+        return bool(PERSON_NAME_RE.search(sentence) or other)
     if query.asks_date:
         return has_date(sentence)
     return None
+
+
+def exact_kind(query: Query, sentence: str) -> bool:
+    """Whether the sentence answers "ai" with a person's full name rather than an office."""
+    return query.asks_person and bool(PERSON_NAME_RE.search(sentence))
+
+
+_ROMAN = frozenset("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx".split())
+
+
+def anchors(query: Query, index: LexicalIndex, rare_idf: float) -> list[frozenset[str]]:
+    """What names the one thing a question is about, each as the terms that may stand for it:
+    its dates ("20/11/2025"), numbers and ordinals ("lần thứ 4", "khoá XIII", "Nghị quyết 57"),
+    and the names it writes with a capital that the documents rarely use ("Hội Chữ thập đỏ",
+    "đèo Khánh Sơn"). A document that holds the other words but not these speaks of another
+    meeting, term or thing. Words no document uses are no anchor: they are the asker's own."""
+    words = [w for w in query.words if w]
+    parts = {p for w in words if "/" in w for p in w.split("/")}
+    # "tháng 10/2025" names the period, which documents often write in words ("tháng 10 năm 2025")
+    # or only in their date: the period boost of retrieval weighs it, not this test.
+    periods = {w for w in words if re.fullmatch(r"\d{1,2}/(?:19|20)\d\d", w)}
+    # Vietnamese writes names with capitals; the first word of a question is capitalised anyway.
+    capitals = {fold(w) for w in re.findall(r"\w+", query.text)[1:] if w[0].isupper()}
+    out: list[frozenset[str]] = []
+
+    def rare(term: str) -> bool:
+        return term in index.vocabulary and float(index.idf[index.vocabulary[term]]) >= rare_idf
+
+    for i, (word, concept) in enumerate(zip(query.words, query.concepts, strict=True)):
+        if not word:
+            continue
+        if word[0].isdigit() or (word in _ROMAN and re.search(rf"\b{word.upper()}\b", query.text)):
+            if word not in parts and word not in periods:
+                out.append(frozenset({concept} if concept else {word}))
+        elif word in capitals and not concept:
+            after = query.words[i + 1] if i + 1 < len(query.words) else None
+            pair = f"{word}_{after}" if after else ""
+            if rare(word):
+                out.append(frozenset({word}))
+            elif pair and rare(pair):
+                out.append(frozenset({pair}))
+    return list(dict.fromkeys(out))
+
+
+def anchored(required: list[frozenset[str]], index: LexicalIndex, rows: Collection[int]) -> bool:
+    """Whether the rows (a document's passages) hold every anchor, in one of its forms."""
+    wanted = np.fromiter(rows, dtype=np.int64)
+    return all(any(np.isin(index.rows_with(t), wanted).any() for t in anchor) for anchor in required)

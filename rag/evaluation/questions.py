@@ -106,7 +106,13 @@ def run_evaluation(
             per_kind[q.kind].append({"acc": float(answer.abstained), "unanswerable": 1.0})
             if not answer.abstained:
                 failures.append(
-                    {"question": q.question, "kind": q.kind, "problem": "answered", "answer": answer.answer[:200]}
+                    {
+                        "question": q.question,
+                        "kind": q.kind,
+                        "split": q.split,
+                        "problem": "answered",
+                        "answer": answer.answer[:200],
+                    }
                 )
             continue
         rank = next(
@@ -132,6 +138,7 @@ def run_evaluation(
                 {
                     "question": q.question,
                     "kind": q.kind,
+                    "split": q.split,  # study the tune half's misses only
                     "rank": rank,
                     "abstained": answer.abstained,
                     "answer": answer.answer[:200],

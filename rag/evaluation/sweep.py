@@ -34,6 +34,7 @@ GRID = {
     "type_credit": [0.0, 0.2],
 }
 TABLE_GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+ANCHOR_GRID = [3.5, 4.0, 4.5, 5.0, 5.5, 99.0]  # 99: no capitalised name is rare enough to anchor
 RELATED_GRID = {"related_coverage": [0.5, 0.6, 0.7, 0.8, 0.9], "related_dense": [0.0, 0.8, 0.85]}
 
 
@@ -117,6 +118,7 @@ def _fit(tune: list[tuple[Assistant, list[Question], bool]], grid: dict[str, lis
 
 def sweep(tune: list[tuple[Assistant, list[Question], bool]]) -> dict[str, float]:
     _fit(tune, GRID, "accuracy")
+    _fit(tune, {"anchor_idf": ANCHOR_GRID}, "accuracy")
     _fit(tune, {"table_coverage": TABLE_GRID}, "accuracy")
     _fit(tune, RELATED_GRID, "related_agreement")
     return dict(extractive.THRESHOLDS)

@@ -98,6 +98,13 @@ class LexicalIndex:
     def term_ids(self, query_terms: list[str]) -> list[int]:
         return [self.vocabulary[t] for t in dict.fromkeys(query_terms) if t in self.vocabulary]
 
+    def rows_with(self, term: str) -> np.ndarray:
+        """The rows that hold `term` (none when the index does not know it)."""
+        if term not in self.vocabulary:
+            return np.zeros(0, dtype=np.int32)
+        col = self.vocabulary[term]
+        return self._counts.indices[self._counts.indptr[col] : self._counts.indptr[col + 1]]
+
     def scores(self, query_terms: list[str]) -> np.ndarray:
         ids = self.term_ids(query_terms)
         if not ids or self.size == 0:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rag.ingest.parse import heading_intent
 from rag.search.embed import Embedder
 from rag.search.index import IndexedPassage, PassageIndex
-from rag.search.understand import Query, period_relation
+from rag.search.understand import Query, period_relation, states_count
 from rag.store.vectors import VectorStore
 
 CANDIDATES = 50
@@ -87,7 +87,7 @@ class Retriever:
                 score += INTENT_BOOST * heading_intent(passage.section_path)
                 if set(query.units) & passage.units:
                     score += INTENT_BOOST
-            if query.counts is not None and query.counts.search(passage.folded_text):
+            if query.counts is not None and states_count(query.counts, passage.folded_text):
                 score += INTENT_BOOST
             if passage.doc_type in query.doc_types:
                 score += TYPE_BOOST

@@ -37,9 +37,19 @@ _ABOUT_DOC_RE = re.compile(
     r"|ban hanh ngay nao|moi nhat|gan nhat|la gi|ve (?:viec |van de |noi dung )?gi|(?:chuong trinh|de xuat|quy dinh) gi"
     r"|(?:hoi nghi|cuoc hop) nao)\b"
 )
-_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong".split())
+# Words that follow "bao nhiêu" without being what it counts ("tổng điểm bao nhiêu mới được…").
+_NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong moi thi de thuc hien".split())
+# What "bao nhiêu" is never answered by: dates, times of day, years, document numbers, list
+# markers ("(3)", "4.1.5."), and numbers naming a day, month, quarter, term or ordinal ("30/30
+# lớp" is a share, not a date).
+_NOT_QUANTITY_RE = re.compile(
+    r"\b(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b|\b\d{1,2}/(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
+    r"|\b\d+[a-z]*\s*-\s*[a-z]+\s*/|\(\d+\)|(?:^|\n)[\s\-+•]*\d+(?:\.\d+)*\.(?!\d)"
+    r"|\b(?:ngay|thang|quy|lan thu|thu|khoa|muc|gio|luc|dieu|khoan|nghi dinh|quyet dinh)\s+\d+\b"
+)
 _PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
 _MONEY = ("tien", "dong", "ty", "trieu", "nghin")
+_PERCENT = ("phan tram", "ty le", "phan")
 
 
 def count_pattern(folded_question: str) -> re.Pattern[str] | None:
@@ -51,18 +61,31 @@ def count_pattern(folded_question: str) -> re.Pattern[str] | None:
     """
     if not _QUANTITY_RE.search(folded_question):
         return None
-    match = re.search(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question)
-    words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split())) if match else []
-    if not words:
+    options: set[str] = set()
+    # Every "bao nhiêu X" counts: "bao nhiêu dân và bao nhiêu hộ" is answered by either.
+    for match in re.finditer(r"\b(?:bao nhieu|may|so luong|tong so)\s+([a-z]+(?:\s+[a-z]+)?)", folded_question):
+        words = list(itertools.takewhile(lambda w: w not in _NOT_NOUN, match.group(1).split()))
+        if not words:
+            continue
+        noun = " ".join(words)
+        options |= {noun, words[0]}
+        if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
+            options.update(_PEOPLE)
+        if noun.startswith(_PERCENT):
+            options.add("%")
+        elif words[0] in _MONEY:
+            options.update(_MONEY)
+    if not options:
         return re.compile(r"\d")
-    noun = " ".join(words)
-    options = {noun, words[0]}
-    if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
-        options.update(_PEOPLE)
-    if words[0] in _MONEY:
-        options.update(_MONEY)
-    alternatives = "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
-    return re.compile(r"\d[\d.,/]*%?\s+(?:" + alternatives + r")\b")
+    alternatives = "|".join(re.escape(o) for o in sorted(options - {"%"}, key=len, reverse=True))
+    percent = r"|\d[\d.,]*\s*%" if "%" in options else ""
+    return re.compile(r"\d[\d.,/]*%?\s*(?:" + alternatives + r")\b" + percent)
+
+
+def states_count(counts: re.Pattern[str], folded_text: str) -> bool:
+    """Whether a text states the asked count ("12 đồng chí" for "bao nhiêu đảng viên"), dates and
+    document numbers left out."""
+    return bool(counts.search(_NOT_QUANTITY_RE.sub(" ", folded_text)))
 
 
 # Phrases that shape a question but say nothing about its subject. Matched as whole
@@ -226,6 +249,12 @@ def _concept_positions(n: int, spans: list[tuple[int, int, str]]) -> list[str | 
     return positions
 
 
+def _asks_person(text: str) -> bool:
+    # "AI" in capitals is the acronym (trợ lý ảo AI), not the question word "ai".
+    folded = " ".join(re.findall(r"[a-z0-9/]+", fold(re.sub(r"\bA\.?I\b", " ", text))))
+    return bool(_PERSON_RE.search(folded)) and not _UNIT_ACTION_RE.search(folded)
+
+
 def understand(question: str, known_communes: list[str], units: UnitRegistry | None = None) -> Query:
     text = clean(question).replace("\n", " ").strip()
     folded = " ".join(re.findall(r"[a-z0-9/]+", fold(text)))
@@ -255,7 +284,7 @@ def understand(question: str, known_communes: list[str], units: UnitRegistry | N
         wants_number=bool(_QUANTITY_RE.search(folded)),
         counts=count_pattern(folded),
         asks_tasks=bool(_TASKS_RE.search(folded)),
-        asks_person=bool(_PERSON_RE.search(folded)) and not _UNIT_ACTION_RE.search(folded),
+        asks_person=_asks_person(text),
         units=units.find_all(text) if units else [],
         doc_types=[name for name in DOC_TYPES.values() if re.search(rf"\b{fold(name)}\b", folded)],
         doc_numbers=[t[1:] for t in numbers],

@@ -17,6 +17,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "ubkt": ("ubkt", "uy ban kiem tra", "ubktdu", "ubkt du", "ubkt dang uy"),
     "mttq": ("mttq", "mat tran to quoc", "mat tran"),
     "bch": ("bch", "ban chap hanh"),
+    # "BCH QS" is the commune's military command, not its Party executive committee.
+    "bchqs": ("bch qs", "bchqs", "ban chqs", "chqs", "ban chi huy quan su"),
+    "baocao": ("bc", "bao cao"),
     "btv": ("btv", "ban thuong vu"),
     "vpdu": ("vpdu", "van phong dang uy"),
     "hdnd": ("hdnd", "hoi dong nhan dan"),
@@ -52,8 +55,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "nhiemvu": ("nhiem vu", "phuong huong", "cong viec", "giai phap"),
     "tuyengiao": ("tuyen giao", "tuyen truyen"),
     "tieucuc": ("tham nhung", "tieu cuc", "lang phi"),
-    "chuyendoiso": ("chuyen doi so", "so hoa", "ung dung cong nghe"),
-    "daihoi": ("dai hoi", "hoi nghi dai bieu"),
+    "chuyendoiso": ("cds", "chuyen doi so", "so hoa", "ung dung cong nghe"),
+    "daihoi": ("dh", "dai hoi", "hoi nghi dai bieu"),
     "doithe": ("doi the", "the dang vien", "phat the"),
     "tonggiam": ("xoa ten", "khai tru", "ra khoi dang"),
     "hongheo": ("ho ngheo", "giam ngheo", "nguoi ngheo"),
@@ -77,11 +80,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "lan1": ("lan thu nhat", "lan thu 1", "lan thu i", "khoa i", "khoa 1"),
     "lan2": ("lan thu hai", "lan thu 2", "lan thu ii", "khoa ii", "khoa 2"),
     "lan3": ("lan thu ba", "lan thu 3", "lan thu iii", "khoa iii", "khoa 3"),
+    "lan4": ("lan thu tu", "lan thu 4", "lan thu iv", "khoa iv", "khoa 4"),
+    "lan5": ("lan thu nam", "lan thu 5", "lan thu v", "khoa v", "khoa 5"),
 }
 
 EQUIVALENT = frozenset(
     """ubkt mttq bch btv vpdu hdnd ubnd ccb phunu doantn ctxh tnnd cbcc cntt llct ktxh antt tthc nghidinh
-    chithi nghiquyet ketluan quyetdinh congvan dongchi tutran quy1 quy2 quy3 quy4 dangvien lan1 lan2 lan3""".split()
+    chithi nghiquyet ketluan quyetdinh congvan dongchi tutran quy1 quy2 quy3 quy4 dangvien lan1 lan2 lan3 lan4 lan5
+    bchqs baocao""".split()
 )
 
 _BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
