@@ -203,15 +203,3 @@ def test_two_files_that_would_replace_one_version_are_decided_in_order(tmp_path:
     report = assistant.ingest([batch])
     assert (report.replaced, report.added) == (["x.txt"], ["x.txt"])
     assert len(assistant.documents(OPERATOR)) == 2 and assistant.doctor()["problems"] == []
-
-
-def test_a_vector_reads_each_heading_once_and_the_opening_of_its_passage() -> None:
-    """What a vector embeds, the cost of an ingest: headings cut to their first words, a heading
-    the passage opens with not repeated, and only the opening of a long passage."""
-    path = "II. NHIỆM VỤ TRỌNG TÂM THÁNG 10/2025 CỦA CÁC CƠ QUAN KHỐI ĐẢNG › 4. Ban Xây dựng Đảng"
-    bullets = "\n".join(f"- Nhiệm vụ thứ {n} của Ban Xây dựng Đảng trong tháng." for n in range(30))
-    embedded = prepare.vector_text(path, "4. Ban Xây dựng Đảng\n" + bullets)
-    heading, text = embedded.split("\n", 1)
-    assert heading == "Nhiệm vụ trọng tâm tháng 10/2025"  # six words; the unit is in the text
-    assert len(text) <= prepare.VECTOR_CHARS and bullets.startswith(text.split("\n", 1)[1])
-    assert prepare.vector_text("", "Một đoạn ngắn.") == "Một đoạn ngắn."

@@ -22,12 +22,6 @@ from rag.ingest.parse import Metadata, apply_override, parse
 from rag.text import clean
 from rag.units import UnitRegistry
 
-# See vector_text: the characters of a passage its vector reads, the words of each heading, and
-# the heading left out when its first HEADING_OPENING characters are in the passage's opening.
-VECTOR_CHARS = 600
-HEADING_WORDS = 6
-HEADING_OPENING = 40
-HEADING_LOOK = 300
 _NUMBERING = re.compile(r"^(?:[IVXLC]+|[A-Za-zĐđ]|\d+(?:\.\d+)*)[.)]\s+")
 
 
@@ -47,22 +41,14 @@ def _heading(title: str) -> str:
 
 
 def vector_text(section_path: str, text: str) -> str:
-    """What a passage's vector embeds: its heading path, then the opening of its words.
-    Measured on the evaluation (issue 16): without the headings R@1 drops (0.911 → 0.889; a
-    task under "4. Ban Xây dựng Đảng" does not name the unit), the document title adds nothing,
-    and numbering and capitals only cost tokens. A heading's first HEADING_WORDS words say what
-    it is about (4 words lost a question's R@1, 6 none), and a heading the passage opens with
-    (a numbered item heading its own section) is read once. The first VECTOR_CHARS characters
-    say what a passage is about; the rest of a long list only blurs its vector (R@1 0.922 →
-    0.933 on the main set, 0.946 → 0.973 held out; 500 characters kept R@1 but lost a real
-    document question at rank 5), and the lexical index reads every word. Embedding cost
-    follows the tokens: 16.6k for the samples, where the whole path and text took 21.0k and the
-    LangChain recipe takes 19.7k."""
-    if len(text) > VECTOR_CHARS:
-        text = text[:VECTOR_CHARS].rsplit(" ", 1)[0]
-    levels = [_heading(level) for level in section_path.split(" › ")] if section_path else []
-    said = [" ".join(h.split()[:HEADING_WORDS]) for h in levels if h[:HEADING_OPENING] not in text[:HEADING_LOOK]]
-    return " › ".join(said) + "\n" + text if said else text
+    """What a passage's vector embeds: its heading path, then its words, each passage's text
+    once. Measured on the evaluation (issue 16): without the headings R@1 drops (0.911 → 0.889;
+    a task under "4. Ban Xây dựng Đảng" does not name the unit), the document title adds
+    nothing, and numbering and capitals only cost tokens (21.0k tokens for the samples, where
+    title + headings + text took 25.8k)."""
+    if not section_path:
+        return text
+    return " › ".join(_heading(level) for level in section_path.split(" › ")) + "\n" + text
 
 
 @dataclass(frozen=True)
