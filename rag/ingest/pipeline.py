@@ -137,11 +137,14 @@ class Run:
                 self._outcomes.append((index, "unchanged", name, ""))
                 return
             analysis = analyse(file, overrides, self.units)
+            # Queued before the look-ups below (the first document's also loads the gazetteer):
+            # its vectors do not depend on which version it replaces. Should they fail, the
+            # vectors are still right for this run's cache; nothing else holds them.
+            request = self.vectors.request(analysis.vector_texts())
             prior = self.writer.prior(file.source, analysis.commune())
             if prior and self._flight is not None and prior == self._flight.prior:
                 self._land()  # both would replace one version: the first does, then look again
                 prior = self.writer.prior(file.source, analysis.commune())
-            request = self.vectors.request(analysis.vector_texts())
         except TroLyXaError as exc:
             self._outcomes.append((index, "failed", name, str(exc)))
             return
