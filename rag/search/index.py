@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -207,14 +208,34 @@ class Snapshots:
         )
         rows: list[IndexedPassage] = []
         ids = sorted(document_ids)
+        # The passages of one section share its title, heading path and their terms: one object
+        # each, not one a passage (a province's snapshot is smaller, and reads back faster).
+        shared: dict[object, object] = {}
+
+        def one(value: Any) -> Any:
+            return shared.setdefault(value, value)
+
+        contexts: dict[tuple[str, str], frozenset[str]] = {}
         with self.sessions() as session:
             for start in range(0, len(ids), 500):  # bounded IN lists
                 for r in session.execute(query.where(D.id.in_(ids[start : start + 500]))):
+                    key = (r.title, r.section_path)
+                    if key not in contexts:
+                        contexts[key] = one(frozenset(map(one, terms(f"{r.title}\n{r.section_path}"))))
                     rows.append(
                         IndexedPassage(
-                            *r[:10],
-                            context_terms=frozenset(terms(f"{r.title}\n{r.section_path}")),
-                            units=frozenset(self.units.find_all(f"{r.section_path}\n{r.text}")),
+                            r.id,
+                            r.document_id,
+                            one(r.title),
+                            one(r.commune),
+                            one(r.commune_key),
+                            one(r.doc_type),
+                            one(r.section_label),
+                            one(r.section_path),
+                            one(r.period),
+                            r.text,
+                            context_terms=contexts[key],
+                            units=one(frozenset(map(one, self.units.find_all(f"{r.section_path}\n{r.text}")))),
                             classified=r.classification is not None,
                             ocr=r.ocr,
                         )
