@@ -4,6 +4,7 @@ directive. Every line is cited like a retrieved sentence."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answer.citations import Citations, shown
 from rag.models import RELATED, Answer, DirectiveCard, RetrievedPassage, TaskView
@@ -65,10 +66,17 @@ def table_fits(query: Query, tasks: list[TaskView], index: LexicalIndex, *, igno
     total = sum(words.values())
     best = 0.0
     for task in tasks:
-        have = set(terms(f"{task.unit} {task.period or ''} {task.section_path} {task.text}"))
-        have |= {t for t in words if t.startswith("~") and t in set(terms(task.unit))}
-        best = max(best, sum(w for t, w in words.items() if t in have) / total)
+        have = _terms_of(f"{task.unit} {task.period or ''} {task.section_path} {task.text}")
+        unit = _terms_of(task.unit)
+        best = max(best, sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in unit)) / total)
     return best >= THRESHOLDS["table_coverage"]
+
+
+@lru_cache(maxsize=65_536)
+def _terms_of(text: str) -> frozenset[str]:
+    """A task's terms, tokenised once: a unit's list in a province is thousands of tasks, read
+    again by every question about the unit."""
+    return frozenset(terms(text))
 
 
 def _month(period: str | None) -> int | None:
