@@ -47,11 +47,6 @@ def disk_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -248,6 +243,7 @@ def reingest(corpus: Path, embedder: Embedder, runs: int) -> dict[str, float]:
 def measure(label: str, source: Path, embedder: Embedder, questions: list[str]) -> dict[str, Any]:
     from rag.assistant import Assistant
     from rag.config import Settings
+    from rag.evaluation.questions import percentile
     from rag.scope import Scope
 
     operator = Scope.operator()
@@ -275,7 +271,7 @@ def measure(label: str, source: Path, embedder: Embedder, questions: list[str]) 
         "ingest_cpu": ingest_cpu,
         "passages_per_s": passages / ingest_s,
         "p50_ms": statistics.median(latencies),
-        "p95_ms": _percentile(latencies, 95),
+        "p95_ms": percentile(latencies, 95),
         "peak_mb": peak_mb(),
         "disk_mb": disk,
     }

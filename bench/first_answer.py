@@ -21,15 +21,10 @@ from typing import Any
 
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.evaluation.questions import OPERATOR, load_questions
+from rag.evaluation.questions import OPERATOR, load_questions, percentile
 from tests.openai_server import ScriptedLLM
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def timings(assistant: Assistant, questions: list[str]) -> dict[str, Any]:
@@ -48,9 +43,9 @@ def timings(assistant: Assistant, questions: list[str]) -> dict[str, Any]:
     return {
         "questions": len(questions),
         "first_p50_s": round(statistics.median(first), 3),
-        "first_p95_s": round(_percentile(first, 95), 3),
+        "first_p95_s": round(percentile(first, 95), 3),
         "last_p50_s": round(statistics.median(last), 3),
-        "last_p95_s": round(_percentile(last, 95), 3),
+        "last_p95_s": round(percentile(last, 95), 3),
         "replaced_by_model": refined,
     }
 

@@ -9,10 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 
 from bot import buttons, render
-from bot.context import BotContext, approved, best_effort, edit_or_send, reply
+from bot.context import BotContext, approved, best_effort, edit_or_send, reply, reply_to
 from rag.errors import TroLyXaError
 from rag.models import Answer
 
@@ -48,11 +48,11 @@ async def ask(update: Update, context: BotContext) -> None:
             answer_id = await asyncio.to_thread(context.access.remember, user_id, text, answer.to_json())
             html, markup = render.answer_html(answer, docs), _markup(answer_id, answer)
             if not shown:
-                shown = await _send(message, html, markup)
+                shown = await reply_to(message, html, markup)
             elif len(shown) == 1 and len(render.split_message(html)) == 1:
                 shown = [await edit_or_send(shown[0], html, markup)]
             else:  # a long answer is not edited piece by piece: the refined one follows it
-                shown = await _send(shown[0], html, markup)
+                shown = await reply_to(shown[0], html, markup)
     except TroLyXaError as exc:
         if not shown:  # after the first answer, a failing refinement leaves it standing
             await reply(update, render.escape(str(exc)))
@@ -63,20 +63,6 @@ def _markup(answer_id: int, answer: Answer) -> InlineKeyboardMarkup:
     rows = [sources[i : i + 4] for i in range(0, len(sources), 4)]
     rows.append([buttons.feedback(answer_id, 1), buttons.feedback(answer_id, -1)])
     return InlineKeyboardMarkup(rows)
-
-
-async def _send(to: Message, html: str, markup: InlineKeyboardMarkup) -> list[Message]:
-    """The answer as replies to `to`, the buttons under its last piece."""
-    pieces = render.split_message(html)
-    return [
-        await to.reply_text(
-            piece,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if i == len(pieces) - 1 else None,
-            disable_web_page_preview=True,
-        )
-        for i, piece in enumerate(pieces)
-    ]
 
 
 async def in_thread(make: Callable[[], Iterator[Answer]]) -> AsyncIterator[Answer]:

@@ -95,13 +95,22 @@ async def best_effort(call: Awaitable[object], what: str) -> None:
         log.warning("%s failed: %s", what, exc)
 
 
-async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+    return await reply_to(update.effective_message, html, markup)  # type: ignore[arg-type]
+
+
+async def reply_to(message: Message, html: str, markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+    """`html` as replies to `message`, in pieces Telegram accepts, the buttons under the last."""
     pieces = render.split_message(html)
-    for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        await update.effective_message.reply_text(  # type: ignore[union-attr]
-            piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None, disable_web_page_preview=True
+    return [
+        await message.reply_text(
+            piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if i == len(pieces) - 1 else None,
+            disable_web_page_preview=True,
         )
+        for i, piece in enumerate(pieces)
+    ]
 
 
 async def edit_or_send(status: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:

@@ -6,7 +6,7 @@ scripted OpenAI-compatible server and the Bot API emulator, both on loopback."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,32 +29,29 @@ def llm() -> Iterator[ScriptedLLM]:
         yield server
 
 
-def _bot(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, llm: ScriptedLLM, timeout: float):
-    return run_bot(
-        tmp_path_factory,
-        corpus_dir,
-        embedder,
-        llm_base_url=llm.url,
-        llm_model="qwen2.5:7b-instruct",
-        llm_timeout=timeout,
-        llm_retries=0,
-    )
+def _bot_with(timeout: float) -> Callable[..., Iterator[Running]]:
+    """A module's bot whose chat model times out after `timeout` seconds."""
+
+    @pytest.fixture(scope="module")
+    def bot(
+        tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, llm: ScriptedLLM
+    ) -> Iterator[Running]:
+        with run_bot(
+            tmp_path_factory,
+            corpus_dir,
+            embedder,
+            llm_base_url=llm.url,
+            llm_model="qwen2.5:7b-instruct",
+            llm_timeout=timeout,
+            llm_retries=0,
+        ) as state:
+            yield state
+
+    return bot
 
 
-@pytest.fixture(scope="module")
-def patient_bot(
-    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, llm: ScriptedLLM
-) -> Iterator[Running]:
-    with _bot(tmp_path_factory, corpus_dir, embedder, llm, timeout=30.0) as state:
-        yield state
-
-
-@pytest.fixture(scope="module")
-def hasty_bot(
-    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder, llm: ScriptedLLM
-) -> Iterator[Running]:
-    with _bot(tmp_path_factory, corpus_dir, embedder, llm, timeout=3.0) as state:
-        yield state
+patient_bot = _bot_with(30.0)
+hasty_bot = _bot_with(3.0)
 
 
 def _ask_first(bot: Running, llm: ScriptedLLM, text: str, slow_model: bool = True) -> Sent:

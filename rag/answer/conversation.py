@@ -35,9 +35,8 @@ class Conversations:
         if follow_up_subject(question) is None:
             return None
         with self.sessions() as session:
-            return session.scalars(
-                select(Turn.resolved).where(Turn.conversation == conversation).order_by(Turn.id.desc())
-            ).first()
+            last = _last(session, conversation)
+            return last.resolved if last is not None else None
 
     def by_rule(self, question: str, previous: str) -> str:
         """The standalone question a follow-up means, by rule: instant, never waits for a model."""
@@ -59,8 +58,9 @@ class Conversations:
     def revise(self, conversation: str, resolved: str) -> None:
         """A better reading of the last question (the model's rewrite), for the next follow-up."""
         with self.sessions() as session, session.begin():
-            last = session.scalars(
-                select(Turn).where(Turn.conversation == conversation).order_by(Turn.id.desc())
-            ).first()
-            if last is not None:
+            if (last := _last(session, conversation)) is not None:
                 last.resolved = resolved
+
+
+def _last(session: Session, conversation: str) -> Turn | None:
+    return session.scalars(select(Turn).where(Turn.conversation == conversation).order_by(Turn.id.desc())).first()

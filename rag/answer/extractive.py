@@ -5,7 +5,6 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 
 from rag.answer.citations import Citations, retrieved, shown
@@ -118,41 +117,24 @@ def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
     return {t: min(idf(p) for p in t.split("_")) if "_" in t else idf(t) for t in dict.fromkeys(wanted)}
 
 
-_DOCUMENT_ROWS: weakref.WeakKeyDictionary[PassageIndex, dict[str, list[int]]] = weakref.WeakKeyDictionary()
-
-
-def _document_rows(passages: PassageIndex, document_id: str) -> list[int]:
-    if passages not in _DOCUMENT_ROWS:
-        rows: dict[str, list[int]] = {}
-        for i, row in enumerate(passages.rows):
-            rows.setdefault(row.document_id, []).append(i)
-        _DOCUMENT_ROWS[passages] = rows
-    return _DOCUMENT_ROWS[passages].get(document_id, [])
-
-
 def build_answer(
-    query: Query,
-    hits: list[Hit],
-    index: LexicalIndex,
-    units: UnitRegistry,
-    *,
-    min_coverage: float | None = None,
-    passages_index: PassageIndex | None = None,
+    query: Query, hits: list[Hit], snapshot: PassageIndex, units: UnitRegistry, *, min_coverage: float | None = None
 ) -> Answer:
+    index = snapshot.lexical
     passages = retrieved(hits)
     evidence = evidence_for(query, index)
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
     gate = THRESHOLDS["min_coverage"] if min_coverage is None else min_coverage
     every = hits
-    if passages_index is not None and (required := anchors(query, index, THRESHOLDS["anchor_idf"])):
+    if required := anchors(query, index, THRESHOLDS["anchor_idf"]):
         # Only a document that names what the question names (its dates, ordinals, rare names)
         # can answer it; the others speak of another meeting, term or thing.
-        hits = [h for h in hits if anchored(required, index, _document_rows(passages_index, h.row.document_id))]
+        hits = [h for h in hits if anchored(required, index, snapshot.document_rows(h.row.document_id))]
         if not hits:
             return _not_answered(query, every, evidence, passages)
 
-    hits = _with_field(query, hits, passages_index)
+    hits = _with_field(query, hits, snapshot)
 
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
@@ -191,16 +173,16 @@ def _asked_field(query: Query) -> str | None:
     return "chu tri" if query.asks_person and "chu tri" in query.folded else None
 
 
-def _with_field(query: Query, hits: list[Hit], passages_index: PassageIndex | None) -> list[Hit]:
+def _with_field(query: Query, hits: list[Hit], snapshot: PassageIndex) -> list[Hit]:
     """The hits with, first, the labelled field of a top document that states what is asked
     (its time for "lúc nào", its place for "ở đâu", its chair for "ai chủ trì"), when retrieval
     left it out: such a field holds few of the question's words."""
     field = _asked_field(query)
-    if passages_index is None or not hits or field is None:
+    if not hits or field is None:
         return hits
     for hit in hits[:3]:
-        for i in _document_rows(passages_index, hit.row.document_id):
-            row = passages_index.rows[i]
+        for i in snapshot.document_rows(hit.row.document_id):
+            row = snapshot.rows[i]
             if _FIELD_RE[field].search(row.folded_text):
                 if any(h.row.id == row.id for h in hits[:3]):
                     return hits

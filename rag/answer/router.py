@@ -86,7 +86,7 @@ class Router:
             if card is not None:
                 return directive_answer(query.text, card, retrieved(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.
-        return build_answer(query, hits, index.lexical, self.units, passages_index=index), hits
+        return build_answer(query, hits, index, self.units), hits
 
     @staticmethod
     def _asked(query: Query, index: PassageIndex, commune: str | None) -> list[str] | None:

@@ -159,8 +159,8 @@ def run_evaluation(
         "abstention_recall": abstained_unanswerable / unanswerable if unanswerable else 1.0,
         "answerable_refused": _mean(rows, "refused"),
         "unanswerable_answered": 1 - abstained_unanswerable / unanswerable if unanswerable else 0.0,
-        "latency_p50_ms": _percentile(latencies, 50) * 1000,
-        "latency_p95_ms": _percentile(latencies, 95) * 1000,
+        "latency_p50_ms": percentile(latencies, 50) * 1000,
+        "latency_p95_ms": percentile(latencies, 95) * 1000,
     }
     by_kind = {
         kind: {"n": len(r), "recall@5": _mean(r, "r5") if "r5" in r[0] else None, "answer_accuracy": _mean(r, "acc")}
@@ -255,7 +255,8 @@ def _split_summary(rows: list[dict[str, float]]) -> dict[str, float]:
     }
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile (0.0 of nothing)."""
     if not values:
         return 0.0
     ordered = sorted(values)

@@ -246,7 +246,9 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
     # An appendix page repeats the issuer's header lines: those are not its content.
     repeated = set(texts[: header.end])
     appended = [
-        line for i, line in enumerate(lines) if i >= appendix and i not in stamps.lines and line.text not in repeated
+        line
+        for i, line in enumerate(lines[appendix:], start=appendix)
+        if i not in stamps.lines and line.text not in repeated
     ]
 
     sections: list[Section] = []

@@ -76,6 +76,17 @@ class PassageIndex:
         self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
         self.classified = np.asarray([r.classified for r in rows], dtype=bool)
 
+    @cached_property
+    def _by_document(self) -> dict[str, list[int]]:
+        rows: dict[str, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            rows.setdefault(row.document_id, []).append(i)
+        return rows
+
+    def document_rows(self, document_id: str) -> list[int]:
+        """The rows of one document's passages, in order."""
+        return self._by_document.get(document_id, [])
+
     def in_communes(self, keys: list[str]) -> np.ndarray:
         """Which rows belong to one of these communes (identities)."""
         asked = set(keys)
@@ -161,10 +172,8 @@ class Snapshots:
         with self.sessions() as session:
             generation = documents.generation(session)
         with self._lock:
-            if self._index is None and self.file is not None:
-                self._index = self.file.read()
-                if self._index is not None:
-                    self._index = self._load(generation, self._index, reconcile=True)
+            if self._index is None and self.file is not None and (stored := self.file.read()) is not None:
+                self._index = self._load(generation, stored)  # reconciled even at the same generation
             if self._index is None or self._index.generation != generation:
                 self._index = self._load(generation, self._index)
                 if self.file is not None:  # beside the question being asked, which does not wait; finished before exit
@@ -172,15 +181,15 @@ class Snapshots:
                     self._saving.start()
             return self._index
 
-    def _load(self, generation: int, previous: PassageIndex | None, reconcile: bool = False) -> PassageIndex:
+    def _load(self, generation: int, previous: PassageIndex | None) -> PassageIndex:
         with self.sessions() as session:
             ready = set(session.scalars(select(Document.id).where(Document.status == READY)))
         known = {row.document_id for row in previous.rows} if previous else set()
         added = self._rows(ready - known)
         if previous is None:
             return PassageIndex(added, generation)
-        if reconcile and not added and known == ready:
-            return previous if previous.generation == generation else previous.changed(generation, ready, [])
+        if previous.generation == generation and not added and known == ready:
+            return previous
         return previous.changed(generation, ready, added)
 
     def _rows(self, document_ids: set[str]) -> list[IndexedPassage]:

@@ -24,7 +24,7 @@ def _answer(rows: list[IndexedPassage], question: str) -> str:
     query = understand(question, index.communes, UnitRegistry())
     ranked = index.lexical.search(query.terms, 3, None)
     hits = [Hit(rows[h.row], h.score, h.score, 0.0) for h in ranked]
-    return build_answer(query, hits, index.lexical, UnitRegistry(), passages_index=index).answer
+    return build_answer(query, hits, index, UnitRegistry()).answer
 
 
 def test_dates_and_document_numbers_are_no_answer_to_how_many() -> None:

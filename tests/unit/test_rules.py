@@ -105,7 +105,7 @@ def _answer(question: str) -> str:
     query = understand(question, index.communes, UnitRegistry())
     ranked = index.lexical.search(query.terms, 3, None)
     hits = [Hit(ROWS[h.row], h.score, h.score, 0.0) for h in ranked]
-    return build_answer(query, hits, index.lexical, UnitRegistry()).answer
+    return build_answer(query, hits, index, UnitRegistry()).answer
 
 
 def test_the_sentence_that_states_the_asked_number_is_chosen() -> None:
