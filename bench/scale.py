@@ -139,9 +139,9 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
                     passages = assistant.vectors.count()
                 ingest_s = time.perf_counter() - began
                 began = time.perf_counter()
-                assistant.snapshots.current()  # what a running replica pays after another process ingested
+                assistant.corpora.current()  # what a running replica pays after another process ingested
                 load_s = time.perf_counter() - began
-                assistant.snapshots.saved()
+                assistant.corpora.saved()
                 fresh_s, fresh_mb = _fresh_process(settings, questions[0])
                 for q in questions:  # warm-up
                     assistant.ask(q, OPERATOR)

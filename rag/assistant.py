@@ -22,8 +22,10 @@ from rag.errors import NotFoundError
 from rag.ingest.pipeline import Ingestor, Progress
 from rag.models import Answer, DirectiveCard, DocumentInfo, FigureView, IngestReport, PassageView, TaskView, UnitInfo
 from rag.scope import Scope
+from rag.search.corpus import Corpora
 from rag.search.embed import Embedder, make_embedder
 from rag.search.index import SnapshotFile, Snapshots
+from rag.search.postgres import PostgresCorpora
 from rag.search.retrieve import Retriever
 from rag.store import backup, deadlines, knowledge
 from rag.store.consistency import Consistency
@@ -48,15 +50,20 @@ class Assistant:
         self.consistency = Consistency(self.sessions, self.vectors, self.embedder)
         writer = DocumentWriter(self.sessions, self.vectors)
         self.ingestor = Ingestor(writer, self.units, self.embedder, self._writer_lock, self.settings.max_file_bytes)
-        snapshot = SnapshotFile(self.settings.data_dir / "search-snapshot.pickle", self.units)
-        self.snapshots = Snapshots(self.sessions, self.units, snapshot)
+        self.corpora = self._corpora()
         self.retriever = Retriever(self.embedder, self.vectors)
-        self.router = Router(
-            self.sessions, self.units, self.snapshots, self.retriever, self.settings.max_question_chars
-        )
+        self.router = Router(self.sessions, self.units, self.corpora, self.retriever, self.settings.max_question_chars)
         self.asking = Asking(self.router, self.generator, self._conversations, self.settings.llm_passages)
         self._writer = writer
         return self
+
+    def _corpora(self) -> Corpora:
+        """On PostgreSQL the lexical index is the database's, shared by every replica; on
+        SQLite each process holds it, kept on disk between starts."""
+        if self.engine.dialect.name == "postgresql":
+            return PostgresCorpora(self.sessions, self.units)
+        snapshot = SnapshotFile(self.settings.data_dir / "search-snapshot.pickle", self.units)
+        return Snapshots(self.sessions, self.units, snapshot)
 
     def _writer_lock(self) -> AbstractContextManager[Any]:
         """One writer at a time (ingest, delete, repair), across hosts on PostgreSQL."""
@@ -97,15 +104,15 @@ class Assistant:
         it folds to, and none when several do (see rag.communes.resolve)."""
         if communes is None:
             return Scope(None, classified)
-        known = self.snapshots.current().known
+        known = self.corpora.current().known
         return Scope(frozenset(i for name in communes for i in resolve(name, known)), classified)
 
     def communes(self, scope: Scope) -> list[tuple[str, str]]:
         """(identity, name) of every commune whose documents `scope` may read."""
-        return [(i, name) for i, name in self.snapshots.current().known if scope.permits(i, None)]
+        return [(i, name) for i, name in self.corpora.current().known if scope.permits(i, None)]
 
     def _named(self, commune: str | None) -> list[str] | None:
-        return None if commune is None else resolve(commune, self.snapshots.current().known)
+        return None if commune is None else resolve(commune, self.corpora.current().known)
 
     def _conversations(self, scope: Scope) -> Conversations:
         def communes() -> dict[str, str]:

@@ -41,14 +41,22 @@ STORE_INDEPENDENT = {
 }
 
 
+# Modules about the embedded engine alone: server mode keeps no search snapshot (it searches
+# PostgreSQL's lexicon, tested in test_server_lexicon).
+EMBEDDED_ONLY = {"test_snapshot_file"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("--servers"):
         return
     skip = pytest.mark.skip(reason="does not touch the store; run in the default pass")
+    embedded = pytest.mark.skip(reason="the embedded search snapshot; server mode searches PostgreSQL")
     for item in items:
         name = item.module.__name__ if item.module is not None else ""
         if name.rsplit(".", 1)[-1] in STORE_INDEPENDENT or name.startswith("tests.unit."):
             item.add_marker(skip)
+        elif name.rsplit(".", 1)[-1] in EMBEDDED_ONLY:
+            item.add_marker(embedded)
 
 
 @pytest.fixture(scope="session", autouse=True)

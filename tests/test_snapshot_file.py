@@ -12,6 +12,7 @@ import pytest
 from rag.assistant import Assistant
 from rag.scope import Scope
 from rag.search import index as search_index
+from rag.search.corpus import IndexedPassage
 from tests import backends
 
 OPERATOR = Scope.operator()
@@ -28,7 +29,7 @@ def _read_documents(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     real = search_index.Snapshots._rows
 
-    def counted(self: search_index.Snapshots, document_ids: set[str]) -> list[search_index.IndexedPassage]:
+    def counted(self: search_index.Snapshots, document_ids: set[str]) -> list[IndexedPassage]:
         counts.append(len(document_ids))
         return real(self, document_ids)
 
@@ -38,7 +39,7 @@ def _read_documents(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _written(assistant: Assistant, data: Path) -> None:
     assistant.ask(QUESTION, OPERATOR)  # the first question builds the snapshot and saves it
-    assistant.snapshots.saved()
+    assistant.corpora.saved()
     assert (data / SNAPSHOT).exists()
 
 
@@ -58,7 +59,7 @@ def test_what_changed_while_down_is_reconciled(corpus_copy: Path, embedder, monk
     _written(first, corpus_copy)
     first.engine.dispose()
     other = _started(corpus_copy, embedder)  # another process, while this one is down
-    other.snapshots.file = None  # it does not save: the file on disk stays the old one
+    other.corpora.file = None  # type: ignore[attr-defined]  # it does not save: the file on disk stays the old one
     report_card = next(d for d in other.documents(OPERATOR) if "Đại Sơn" in (d.commune or ""))
     other.delete(report_card.id)
     notice = tmp_path / "an-binh_2025-11-12_thong-bao.txt"

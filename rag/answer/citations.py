@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from rag.models import Citation, MentionView, RetrievedPassage, TaskView
-from rag.search.index import IndexedPassage
+from rag.search.corpus import IndexedPassage
 from rag.search.retrieve import Hit
 
 # Document text that imitates our own markup: a citation marker ("[1]"), a sources line

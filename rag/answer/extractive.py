@@ -4,14 +4,15 @@ whose quote is a verbatim substring of its passage. Weak evidence means an abste
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from rag.answer.citations import Citations, retrieved, shown
 from rag.answer.signals import anchored, anchors, exact_kind, latest_date, typed
 from rag.models import RELATED, Answer, RetrievedPassage
-from rag.search.index import PassageIndex
-from rag.search.lexical import LexicalIndex, terms
+from rag.search.corpus import Corpus, TermWeights
+from rag.search.lexical import terms
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
 from rag.text import fold, sentence_spans
@@ -73,7 +74,7 @@ class Evidence:
         return sum(w for t, w in self.pairs.items() if t in have) / total
 
 
-def evidence_for(query: Query, index: LexicalIndex, *, choosing: bool = False) -> Evidence:
+def evidence_for(query: Query, weights: TermWeights, *, choosing: bool = False) -> Evidence:
     """The informative terms of a question.
 
     Question words ("bao nhiêu", "phải làm gì"), function words and the commune named as a
@@ -97,7 +98,7 @@ def evidence_for(query: Query, index: LexicalIndex, *, choosing: bool = False) -
             pairs.append(f"{previous[0]}_{word}")
         previous = (word, concept)
     words += [t for t in query.terms if t.startswith("#")]
-    return Evidence(_weights(index, words), _weights(index, pairs))
+    return Evidence(_weights(weights, words), _weights(weights, pairs))
 
 
 def _date_tokens(query: Query) -> set[str]:
@@ -106,35 +107,44 @@ def _date_tokens(query: Query) -> set[str]:
     return {part for d in dates for part in (d, *d.split("/"))}
 
 
-def _weights(index: LexicalIndex, wanted: list[str]) -> dict[str, float]:
+def weights_for(corpus: Corpus, query: Query) -> TermWeights:
+    """The IDF of every term the answer layer weighs for this question, read at once."""
+    words = [w for w in query.words if w]
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+    return TermWeights(corpus, [*query.terms, *words, *(c for c in query.concepts if c), *pairs])
+
+
+def _weights(weights: TermWeights, wanted: list[str]) -> dict[str, float]:
     """IDF of each term. A pair weighs as its more common word, so that an unseen pair of
     common words ("đơn năm") does not outweigh the subject of the question."""
-    top = float(index.idf.max()) if index.size else 1.0
-
-    def idf(term: str) -> float:
-        return float(index.idf[index.vocabulary[term]]) if term in index.vocabulary else top
-
+    idf = weights.idf
     return {t: min(idf(p) for p in t.split("_")) if "_" in t else idf(t) for t in dict.fromkeys(wanted)}
 
 
 def build_answer(
-    query: Query, hits: list[Hit], snapshot: PassageIndex, units: UnitRegistry, *, min_coverage: float | None = None
+    query: Query,
+    hits: list[Hit],
+    corpus: Corpus,
+    weights: TermWeights,
+    units: UnitRegistry,
+    *,
+    min_coverage: float | None = None,
 ) -> Answer:
-    index = snapshot.lexical
     passages = retrieved(hits)
-    evidence = evidence_for(query, index)
+    evidence = evidence_for(query, weights)
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)
     gate = THRESHOLDS["min_coverage"] if min_coverage is None else min_coverage
     every = hits
-    if required := anchors(query, index, THRESHOLDS["anchor_idf"]):
+    if required := anchors(query, weights, THRESHOLDS["anchor_idf"]):
         # Only a document that names what the question names (its dates, ordinals, rare names)
         # can answer it; the others speak of another meeting, term or thing.
-        hits = [h for h in hits if anchored(required, index, snapshot.document_rows(h.row.document_id))]
+        held = corpus.holding({h.row.document_id for h in hits}, {t for anchor in required for t in anchor})
+        hits = [h for h in hits if anchored(required, held[h.row.document_id])]
         if not hits:
             return _not_answered(query, every, evidence, passages)
 
-    hits = _with_field(query, hits, snapshot)
+    hits = _with_field(query, hits, corpus)
 
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
@@ -148,7 +158,7 @@ def build_answer(
     word_cov, pair_cov = max(support, key=lambda c: c[0] + c[1])
     chosen = None
     if word_cov >= gate and pair_cov >= MIN_PAIR_COVERAGE:
-        chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, index, choosing=True), units)
+        chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, weights, choosing=True), units)
     if chosen is None:
         return _not_answered(query, every, evidence, passages)
     return _render(query, hits, chosen, passages)
@@ -173,7 +183,7 @@ def _asked_field(query: Query) -> str | None:
     return "chu tri" if query.asks_person and "chu tri" in query.folded else None
 
 
-def _with_field(query: Query, hits: list[Hit], snapshot: PassageIndex) -> list[Hit]:
+def _with_field(query: Query, hits: list[Hit], corpus: Corpus) -> list[Hit]:
     """The hits with, first, the labelled field of a top document that states what is asked
     (its time for "lúc nào", its place for "ở đâu", its chair for "ai chủ trì"), when retrieval
     left it out: such a field holds few of the question's words."""
@@ -181,8 +191,7 @@ def _with_field(query: Query, hits: list[Hit], snapshot: PassageIndex) -> list[H
     if not hits or field is None:
         return hits
     for hit in hits[:3]:
-        for i in snapshot.document_rows(hit.row.document_id):
-            row = snapshot.rows[i]
+        for row in corpus.document_passages(hit.row.document_id):
             if _FIELD_RE[field].search(row.folded_text):
                 if any(h.row.id == row.id for h in hits[:3]):
                     return hits

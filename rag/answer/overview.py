@@ -8,17 +8,23 @@ import re
 
 from rag.answer.citations import Citations, shown
 from rag.models import Answer, RetrievedPassage
-from rag.search.index import IndexedPassage, PassageIndex
+from rag.search.corpus import Corpus, IndexedPassage
+from rag.search.lexical import terms
 from rag.search.understand import Query, period_relation
 from rag.text import fold, sentence_spans
 
 OVERVIEW_SENTENCES = 3
 OVERVIEW_DOCUMENTS = 2
-# Headings of a general assessment, and words that only say "the situation as a whole".
-_SECTION_RE = re.compile(
-    r"\b(?:tinh hinh chung|danh gia chung|khai quat|dac diem tinh hinh|ket qua dat duoc|ket qua noi bat"
-    r"|tinh hinh, ket qua|tinh hinh ket qua)\b"
+CANDIDATES = 500  # passages under such headings, of the latest documents, looked at
+# Headings of a general assessment (rank 0), then of results (rank 1).
+_HEADINGS = (
+    ("tình hình chung", "đánh giá chung", "khái quát", "đặc điểm tình hình"),
+    ("kết quả đạt được", "kết quả nổi bật", "tình hình, kết quả", "tình hình kết quả"),
 )
+_HEADING_RES = [
+    re.compile(r"\b(?:" + "|".join(r"\W+".join(fold(p).split()) for p in phrases) + r")\b") for phrases in _HEADINGS
+]
+# Words that only say "the situation as a whole".
 _OVERVIEW_WORDS = frozenset("ket qua tinh hinh chung danh gia tong quan the nao ra sao nhu".split())
 
 
@@ -30,37 +36,37 @@ def is_overview(query: Query) -> bool:
     return all(w in _OVERVIEW_WORDS or w in periods or w.isdigit() for w in query.words if w)
 
 
-def _section_rank(row: IndexedPassage) -> int | None:
-    """0 for a general-assessment heading, 1 for a results heading, None for other sections."""
-    path = fold(row.section_path)
-    if re.search(r"\b(?:tinh hinh chung|danh gia chung|khai quat|dac diem tinh hinh)\b", path):
-        return 0
-    return 1 if _SECTION_RE.search(path) else None
-
-
-def overview_answer(
-    query: Query, index: PassageIndex, communes: list[str] | None, classified: bool, passages: list[RetrievedPassage]
-) -> Answer | None:
-    candidates: list[tuple[tuple[int, int, int], IndexedPassage]] = []
+def _sections(
+    query: Query, corpus: Corpus, communes: list[str] | None, classified: bool, rank: int
+) -> list[IndexedPassage]:
+    """The first passage of each latest document's section under a heading of this rank."""
+    # The heading's words are searched for, as the lexical index holds them (with the title,
+    # the headings and the text); the heading itself is then checked.
+    phrases = [[t for t in terms(p) if not t.startswith("#")] for p in _HEADINGS[rank]]
+    found: list[IndexedPassage] = []
     seen: set[str] = set()
-    for position, row in enumerate(index.rows):
-        if communes is not None and row.commune_key not in communes:
-            continue
-        if row.classified and not classified:
-            continue
-        rank = _section_rank(row)
-        if rank is None or row.document_id in seen:
+    for row in corpus.containing(phrases, communes, classified, CANDIDATES):
+        if row.document_id in seen or not _HEADING_RES[rank].search(fold(row.section_path)):
             continue
         if query.periods and period_relation(query.periods, row.period) != 1:
             continue
-        seen.add(row.document_id)  # the first passage of a document's assessment section
-        candidates.append(((rank, -position, 0), row))
+        seen.add(row.document_id)
+        found.append(row)
+    return found
+
+
+def overview_answer(
+    query: Query, corpus: Corpus, communes: list[str] | None, classified: bool, passages: list[RetrievedPassage]
+) -> Answer | None:
+    candidates = _sections(query, corpus, communes, classified, 0)
+    if len(candidates) < OVERVIEW_DOCUMENTS:
+        have = {row.document_id for row in candidates}
+        candidates += [r for r in _sections(query, corpus, communes, classified, 1) if r.document_id not in have]
     if not candidates:
         return None
-    candidates.sort(key=lambda c: c[0])
     citations = Citations()
     parts: list[str] = []
-    for _, row in candidates[:OVERVIEW_DOCUMENTS]:
+    for row in candidates[:OVERVIEW_DOCUMENTS]:
         spans = [s for s in sentence_spans(row.text) if len(row.text[s[0] : s[1]].strip()) > 20]
         quotes = [row.text[a:b] for a, b in spans[:OVERVIEW_SENTENCES]]
         if not quotes:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rag.answer.citations import retrieved
 from rag.answer.documents import document_answer, wants_document
-from rag.answer.extractive import build_answer
+from rag.answer.extractive import build_answer, weights_for
 from rag.answer.followup import follow_up_subject
 from rag.answer.overview import is_overview, overview_answer
 from rag.answer.tables import directive_answer, other_period_answer, table_fits, task_answer
@@ -16,7 +16,7 @@ from rag.communes import resolve
 from rag.errors import TroLyXaError
 from rag.models import Answer
 from rag.scope import Scope
-from rag.search.index import PassageIndex, Snapshots
+from rag.search.corpus import Corpora, Corpus
 from rag.search.retrieve import Hit, Retriever
 from rag.search.understand import Query, understand
 from rag.store import knowledge
@@ -28,13 +28,13 @@ class Router:
         self,
         sessions: sessionmaker[Session],
         units: UnitRegistry,
-        snapshots: Snapshots,
+        corpora: Corpora,
         retriever: Retriever,
         max_question_chars: int,
     ) -> None:
         self.sessions = sessions
         self.units = units
-        self.snapshots = snapshots
+        self.corpora = corpora
         self.retriever = retriever
         self.max_question_chars = max_question_chars
 
@@ -43,11 +43,11 @@ class Router:
         if len(question) > self.max_question_chars:
             limit = self.max_question_chars
             raise TroLyXaError(f"Câu hỏi quá dài ({len(question)} ký tự). Hãy hỏi ngắn gọn, dưới {limit} ký tự.")
-        index = self.snapshots.current()
-        query = understand(question, index.folded_names, self.units)
+        corpus = self.corpora.current()
+        query = understand(question, corpus.folded_names, self.units)
         if is_overview(query):
-            communes = scope.narrow(self._asked(query, index, commune))
-            overview = overview_answer(query, index, communes, scope.classified, [])
+            communes = scope.narrow(self._asked(query, corpus, commune))
+            overview = overview_answer(query, corpus, communes, scope.classified, [])
             if overview is not None:
                 return overview, None
         if not query.terms:
@@ -57,8 +57,9 @@ class Router:
                     f"«{subject} có bao nhiêu đảng viên?»"
                 )
             raise TroLyXaError("Câu hỏi chưa có nội dung. Hãy gõ câu hỏi bằng chữ, ví dụ: «Chỉ thị 50-CT/TW nói gì?»")
-        communes = scope.narrow(self._asked(query, index, commune))
-        hits = self.retriever.search(index, query, k=10, communes=communes, classified=scope.classified)
+        communes = scope.narrow(self._asked(query, corpus, commune))
+        hits = self.retriever.search(corpus, query, k=10, communes=communes, classified=scope.classified)
+        weights = weights_for(corpus, query)
         if query.units and query.asks_tasks:
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
@@ -66,12 +67,12 @@ class Router:
                     found = [
                         t for t in knowledge.tasks(session, self.units, unit, scope, communes, period)[1] if t.quote
                     ]
-                    if found and table_fits(query, found, index.lexical):
+                    if found and table_fits(query, found, weights):
                         return task_answer(query.text, unit, found, retrieved(hits)), None
                     other = (
                         [] if found or not period else knowledge.tasks(session, self.units, unit, scope, communes)[1]
                     )
-                    if other and table_fits(query, other, index.lexical, ignore_period=True):
+                    if other and table_fits(query, other, weights, ignore_period=True):
                         return other_period_answer(query.text, unit, period or "", other, retrieved(hits)), None
         if wants_document(query):
             with self.sessions() as session:
@@ -86,14 +87,14 @@ class Router:
             if card is not None:
                 return directive_answer(query.text, card, retrieved(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.
-        return build_answer(query, hits, index, self.units), hits
+        return build_answer(query, hits, corpus, weights, self.units), hits
 
     @staticmethod
-    def _asked(query: Query, index: PassageIndex, commune: str | None) -> list[str] | None:
+    def _asked(query: Query, corpus: Corpus, commune: str | None) -> list[str] | None:
         """The communes (identities) the caller or the question names; None: any."""
         if commune:
-            return resolve(commune, index.known)
-        return sorted({i for name in query.communes for i in index.by_folded[name]}) or None
+            return resolve(commune, corpus.known)
+        return sorted({i for name in query.communes for i in corpus.by_folded[name]}) or None
 
 
 def _assignees_first(query: Query, units: UnitRegistry) -> list[str]:

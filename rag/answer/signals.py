@@ -5,11 +5,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 
-import numpy as np
-
-from rag.search.lexical import LexicalIndex
+from rag.search.corpus import TermWeights
 from rag.search.understand import Query, states_count
 from rag.text import fold
 
@@ -71,7 +68,7 @@ def exact_kind(query: Query, sentence: str) -> bool:
 _ROMAN = frozenset("ii iii iv vi vii viii ix xi xii xiii xiv xv xvi xvii xviii xix xx".split())
 
 
-def anchors(query: Query, index: LexicalIndex, rare_idf: float) -> list[frozenset[str]]:
+def anchors(query: Query, weights: TermWeights, rare_idf: float) -> list[frozenset[str]]:
     """What names the one thing a question is about, each as the terms that may stand for it:
     its dates ("20/11/2025"), numbers and ordinals ("lần thứ 4", "khoá XIII", "Nghị quyết 57"),
     and the names it writes with a capital that the documents rarely use ("Hội Chữ thập đỏ",
@@ -87,7 +84,7 @@ def anchors(query: Query, index: LexicalIndex, rare_idf: float) -> list[frozense
     out: list[frozenset[str]] = []
 
     def rare(term: str) -> bool:
-        return term in index.vocabulary and float(index.idf[index.vocabulary[term]]) >= rare_idf
+        return weights.known(term) and weights.idf(term) >= rare_idf
 
     for i, (word, concept) in enumerate(zip(query.words, query.concepts, strict=True)):
         if not word:
@@ -105,7 +102,6 @@ def anchors(query: Query, index: LexicalIndex, rare_idf: float) -> list[frozense
     return list(dict.fromkeys(out))
 
 
-def anchored(required: list[frozenset[str]], index: LexicalIndex, rows: Collection[int]) -> bool:
-    """Whether the rows (a document's passages) hold every anchor, in one of its forms."""
-    wanted = np.fromiter(rows, dtype=np.int64)
-    return all(any(np.isin(index.rows_with(t), wanted).any() for t in anchor) for anchor in required)
+def anchored(required: list[frozenset[str]], held: set[str]) -> bool:
+    """Whether a document holding these terms holds every anchor, in one of its forms."""
+    return all(anchor & held for anchor in required)

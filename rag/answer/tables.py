@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from rag.answer.citations import Citations, shown
 from rag.models import RELATED, Answer, DirectiveCard, RetrievedPassage, TaskView
-from rag.search.lexical import LexicalIndex, terms
+from rag.search.corpus import TermWeights
+from rag.search.lexical import terms
 from rag.search.understand import Query
 from rag.text import fold
 
@@ -51,14 +52,14 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Retrieve
     return Answer(question, "\n".join(parts), False, citations=citations.items, passages=passages)
 
 
-def table_fits(query: Query, tasks: list[TaskView], index: LexicalIndex, *, ignore_period: bool = False) -> bool:
+def table_fits(query: Query, tasks: list[TaskView], weights: TermWeights, *, ignore_period: bool = False) -> bool:
     """Whether a unit's task list answers the question: one task, with its unit, period and
     headings, holds the question's informative words. A question about one meeting or one
     document ("Cuộc họp ngày 23/02/2026, Ban Xây dựng Đảng phải chuẩn bị gì?") is not a
     request for the unit's whole list, and goes to retrieval."""
     from rag.answer.extractive import THRESHOLDS, evidence_for
 
-    evidence = evidence_for(query, index)
+    evidence = evidence_for(query, weights)
     asked = set(terms(" ".join(query.periods))) if ignore_period else set()
     words = {t: w for t, w in evidence.words.items() if t not in asked}
     if not words:

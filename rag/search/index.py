@@ -11,58 +11,33 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rag.communes import commune_key
+from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader
 from rag.search.lexical import LexicalIndex, index_text, terms
 from rag.store import documents
 from rag.store.schema import READY, Document, Passage
-from rag.text import fold
 from rag.units import UnitRegistry
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class IndexedPassage:
-    """A ready passage as the search index holds it."""
-
-    id: str
-    document_id: str
-    title: str
-    commune: str | None
-    commune_key: str  # the commune's identity (rag.communes.identity)
-    doc_type: str
-    section_label: str
-    section_path: str
-    period: str | None
-    text: str
-    context_terms: frozenset[str]  # terms of the title and heading path
-    units: frozenset[str]  # canonical units named in the passage or its headings
-    classified: bool = False  # the document is marked MẬT / TỐI MẬT
-    ocr: bool = False  # read from a scan: quotes may carry recognition errors
-
-    @cached_property
-    def folded_text(self) -> str:
-        return fold(self.text)
-
-
 class PassageIndex:
-    """An immutable snapshot of the searchable passages and their lexical index."""
+    """An immutable snapshot of the searchable passages and their lexical index: the embedded
+    engine of `rag.search.corpus.Corpus`."""
 
-    def __init__(self, rows: list[IndexedPassage], generation: int, lexical: LexicalIndex | None = None) -> None:
+    def __init__(self, rows: list[IndexedPassage], generation: int, index: LexicalIndex | None = None) -> None:
         self.rows = rows
         self.generation = generation
         self.position = {row.id: i for i, row in enumerate(rows)}
-        self.lexical = lexical or LexicalIndex(_terms(rows))
+        self.index = index or LexicalIndex(_terms(rows))
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})  # identities
         # (identity, name) of every commune, and which identities a folded name may mean:
         # questions are matched on what people type, filters on identities.
@@ -73,8 +48,11 @@ class PassageIndex:
         self.folded_names = sorted(self.by_folded)  # what a question is matched against
         code = {key: i for i, key in enumerate(self.communes)}
         self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
-        self.classified_documents = frozenset(r.document_id for r in rows if r.classified)
         self.classified = np.asarray([r.classified for r in rows], dtype=bool)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
 
     @cached_property
     def _by_document(self) -> dict[str, list[int]]:
@@ -83,21 +61,61 @@ class PassageIndex:
             rows.setdefault(row.document_id, []).append(i)
         return rows
 
-    def document_rows(self, document_id: str) -> list[int]:
-        """The rows of one document's passages, in order."""
-        return self._by_document.get(document_id, [])
+    def _allowed(self, communes: list[str] | None, classified: bool) -> np.ndarray | None:
+        """Which rows the scope may read (None: all)."""
+        allowed = None
+        if communes is not None:
+            asked = set(communes)
+            allowed = np.isin(self._commune_codes, [i for i, key in enumerate(self.communes) if key in asked])
+        if not classified and self.classified.any():
+            allowed = ~self.classified if allowed is None else allowed & ~self.classified
+        return allowed
 
-    def in_communes(self, keys: list[str]) -> np.ndarray:
-        """Which rows belong to one of these communes (identities)."""
-        asked = set(keys)
-        wanted = [i for i, key in enumerate(self.communes) if key in asked]
-        return np.isin(self._commune_codes, wanted)
+    def lexical(
+        self, terms: list[str], k: int, communes: list[str] | None, classified: bool
+    ) -> list[tuple[IndexedPassage, float]]:
+        allowed = self._allowed(communes, classified)
+        if allowed is not None and not allowed.any():
+            return []
+        return [(self.rows[h.row], h.score) for h in self.index.search(terms, k, allowed)]
+
+    def passages(self, ids: Collection[str], communes: list[str] | None, classified: bool) -> list[IndexedPassage]:
+        found = [self.rows[i] for i in (self.position.get(pid) for pid in ids) if i is not None]
+        asked = None if communes is None else set(communes)
+        return [r for r in found if (asked is None or r.commune_key in asked) and (classified or not r.classified)]
+
+    def document_passages(self, document_id: str) -> list[IndexedPassage]:
+        return [self.rows[i] for i in self._by_document.get(document_id, [])]
+
+    def document_frequencies(self, terms: Collection[str]) -> dict[str, int]:
+        return {t: len(self.index.rows_with(t)) for t in terms if t in self.index.vocabulary}
+
+    def holding(self, document_ids: Collection[str], terms: Collection[str]) -> dict[str, set[str]]:
+        held: dict[str, set[str]] = {d: set() for d in document_ids}
+        for term in terms:
+            for i in self.index.rows_with(term):
+                if (found := held.get(self.rows[i].document_id)) is not None:
+                    found.add(term)
+        return held
+
+    def containing(
+        self, phrases: list[list[str]], communes: list[str] | None, classified: bool, limit: int
+    ) -> list[IndexedPassage]:
+        matching: set[int] = set()
+        for phrase in phrases:
+            rows = [set(self.index.rows_with(t).tolist()) for t in phrase]
+            matching |= set.intersection(*rows) if rows else set()
+        allowed = self._allowed(communes, classified)
+        start = {doc: rows[0] for doc, rows in self._by_document.items()}  # rows are in the order of ingest
+        wanted = (i for i in matching if allowed is None or allowed[i])
+        latest = sorted(wanted, key=lambda i: (-start[self.rows[i].document_id], i))
+        return [self.rows[i] for i in latest[:limit]]
 
     def changed(self, generation: int, ready: set[str], added: list[IndexedPassage]) -> PassageIndex:
         """The next snapshot: this one's passages of documents still in `ready`, then `added`."""
         keep = [i for i, row in enumerate(self.rows) if row.document_id in ready]
         rows = [self.rows[i] for i in keep] + added
-        return PassageIndex(rows, generation, self.lexical.extended(np.asarray(keep, dtype=np.int64), _terms(added)))
+        return PassageIndex(rows, generation, self.index.extended(np.asarray(keep, dtype=np.int64), _terms(added)))
 
 
 def _terms(rows: list[IndexedPassage]) -> Iterator[list[str]]:
@@ -141,10 +159,10 @@ def _fingerprint(units: UnitRegistry) -> str:
     tags passages, the unit registry, and the libraries that pickle it."""
     from rag import communes, text
     from rag import units as units_module
-    from rag.search import lexical, vocabulary
+    from rag.search import corpus, lexical, vocabulary
 
     digest = hashlib.sha256(sys.version.encode() + np.__version__.encode())
-    for module in (sys.modules[__name__], lexical, vocabulary, text, units_module, communes):
+    for module in (sys.modules[__name__], corpus, lexical, vocabulary, text, units_module, communes):
         digest.update(Path(module.__file__ or "").read_bytes())
     for name in units.canonical_names:
         digest.update(repr((name, units.aliases(name))).encode())
@@ -196,57 +214,11 @@ class Snapshots:
         # Columns, not ORM objects: a province's store holds 100,000 passages, and documents'
         # full texts are not needed here.
         D, P = Document, Passage
-        query = (
-            select(
-                P.id,
-                P.document_id,
-                D.title,
-                D.commune,
-                D.commune_key,
-                D.doc_type,
-                P.section_label,
-                P.section_path,
-                P.period,
-                P.text,
-                D.classification,
-                D.ocr,
-            )
-            .join(D)
-            .where(D.status == READY)
-            .order_by(D.ingested_at, D.id, P.ordinal)
-        )
-        rows: list[IndexedPassage] = []
+        query = PASSAGE_COLUMNS.order_by(D.ingested_at, D.id, P.ordinal)
+        reader = PassageReader(self.units, shared=True)
         ids = sorted(document_ids)
-        # The passages of one section share its title, heading path and their terms: one object
-        # each, not one a passage (a province's snapshot is smaller, and reads back faster).
-        shared: dict[object, object] = {}
-
-        def one(value: Any) -> Any:
-            return shared.setdefault(value, value)
-
-        contexts: dict[tuple[str, str], frozenset[str]] = {}
+        rows: list[IndexedPassage] = []
         with self.sessions() as session:
             for start in range(0, len(ids), 500):  # bounded IN lists
-                for r in session.execute(query.where(D.id.in_(ids[start : start + 500]))):
-                    key = (r.title, r.section_path)
-                    if key not in contexts:
-                        contexts[key] = one(frozenset(map(one, terms(f"{r.title}\n{r.section_path}"))))
-                    rows.append(
-                        IndexedPassage(
-                            r.id,
-                            r.document_id,
-                            one(r.title),
-                            one(r.commune),
-                            one(r.commune_key),
-                            one(r.doc_type),
-                            one(r.section_label),
-                            one(r.section_path),
-                            one(r.period),
-                            r.text,
-                            context_terms=contexts[key],
-                            units=one(frozenset(map(one, self.units.find_all(f"{r.section_path}\n{r.text}")))),
-                            classified=r.classification is not None,
-                            ocr=r.ocr,
-                        )
-                    )
+                rows += map(reader.passage, session.execute(query.where(D.id.in_(ids[start : start + 500]))))
         return rows

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.ingest.parse import heading_intent
+from rag.search.corpus import Corpus, IndexedPassage
 from rag.search.embed import Embedder
-from rag.search.index import IndexedPassage, PassageIndex
 from rag.search.understand import Query, period_relation, states_count
 from rag.store.vectors import VectorStore
 
@@ -50,37 +50,39 @@ class Retriever:
 
     def search(
         self,
-        index: PassageIndex,
+        corpus: Corpus,
         query: Query,
         k: int = 10,
         communes: list[str] | None = None,
         classified: bool = True,
     ) -> list[Hit]:
-        """Top passages for a question; `communes` (folded keys) restricts the search and
+        """Top passages for a question; `communes` (identities) restricts the search and
         `classified=False` leaves out documents marked MẬT, inside both searches."""
-        if not index.rows:
+        if not corpus.size or communes == []:
             return []
-        allowed = None if communes is None else index.in_communes(communes)
-        if not classified and index.classified.any():
-            allowed = ~index.classified if allowed is None else allowed & ~index.classified
-        if allowed is not None and not allowed.any():
-            return []
-        lexical = {h.row: h.score for h in index.lexical.search(query.terms, CANDIDATES, allowed)}
+        found = corpus.lexical(query.terms, CANDIDATES, communes, classified)
+        passages = {p.id: p for p, _ in found}
+        lexical = {p.id: score for p, score in found}
         where = None if communes is None else {"commune_key": {"$in": list(communes)}}
-        dense: dict[int, float] = {}
+        dense: dict[str, float] = {}
         if self.lexical_weight < 1.0 or self.fusion == "rrf":
-            for hit in self.vectors.query(self.embedder.query(query.text), CANDIDATES, where):
-                row = index.position.get(hit.passage_id)
-                # vectors of a retired or unfinished document, or of one the asker may not read, are ignored
-                if row is not None and (allowed is None or allowed[row]):
-                    dense[row] = hit.similarity
-        return self._fuse(index, query, lexical, dense)[:k]
+            similar = {
+                h.passage_id: h.similarity
+                for h in self.vectors.query(self.embedder.query(query.text), CANDIDATES, where)
+            }
+            # vectors of a retired or unfinished document, or of one the asker may not read, are ignored
+            unseen = [pid for pid in similar if pid not in passages]
+            passages.update((p.id, p) for p in corpus.passages(unseen, communes, classified))
+            dense = {pid: s for pid, s in similar.items() if pid in passages}
+        return self._fuse(query, passages, lexical, dense)[:k]
 
-    def _fuse(self, index: PassageIndex, query: Query, lexical: dict[int, float], dense: dict[int, float]) -> list[Hit]:
+    def _fuse(
+        self, query: Query, passages: dict[str, IndexedPassage], lexical: dict[str, float], dense: dict[str, float]
+    ) -> list[Hit]:
         base = _rrf(lexical, dense) if self.fusion == "rrf" else _weighted(lexical, dense, self.lexical_weight)
         scored: list[Hit] = []
-        for row, score in base.items():
-            passage = index.rows[row]
+        for pid, score in base.items():
+            passage = passages[pid]
             if query.periods:
                 score += PERIOD_BOOST * period_relation(query.periods, passage.period)
             if query.asks_tasks:
@@ -91,24 +93,24 @@ class Retriever:
                 score += INTENT_BOOST
             if passage.doc_type in query.doc_types:
                 score += TYPE_BOOST
-            scored.append(Hit(passage, score, lexical.get(row, 0.0), dense.get(row, 0.0)))
+            scored.append(Hit(passage, score, lexical.get(pid, 0.0), dense.get(pid, 0.0)))
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored
 
 
-def _weighted(lexical: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:
+def _weighted(lexical: dict[str, float], dense: dict[str, float], weight: float) -> dict[str, float]:
     top_lex = max(lexical.values(), default=0.0) or 1.0
     low = min(dense.values(), default=0.0)
     span = (max(dense.values(), default=0.0) - low) or 1.0
-    fused: dict[int, float] = {}
-    for row in set(lexical) | set(dense):
+    fused: dict[str, float] = {}
+    for row in dict.fromkeys([*lexical, *dense]):  # a fixed order, which ties keep
         den = (dense[row] - low) / span if row in dense else 0.0
         fused[row] = weight * lexical.get(row, 0.0) / top_lex + (1 - weight) * den
     return fused
 
 
-def _rrf(lexical: dict[int, float], dense: dict[int, float], k: int = 60) -> dict[int, float]:
-    fused: dict[int, float] = {}
+def _rrf(lexical: dict[str, float], dense: dict[str, float], k: int = 60) -> dict[str, float]:
+    fused: dict[str, float] = {}
     for ranking in (lexical, dense):
         for rank, row in enumerate(sorted(ranking, key=ranking.__getitem__, reverse=True)):
             fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)

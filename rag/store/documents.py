@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rag.ingest.directives import directive_key
 from rag.ingest.prepare import PreparedDocument
+from rag.store import lexicon
 from rag.store.schema import PENDING, READY, RETIRED, DirectiveMention, Document, Figure, Meta, Passage, Task, Unit
 from rag.store.vectors import VectorStore
 
@@ -52,6 +53,7 @@ def publish(session: Session, document_id: str, replaces: str | None) -> None:
     retired row goes once its vectors are gone (`drop`), so a crash in between leaves a row
     that says whose vectors to delete, and start-up never has to scan Chroma."""
     session.execute(update(Document).where(Document.id == document_id).values(status=READY))
+    lexicon.add(session, [document_id])
     if replaces and replaces != document_id:
         retire(session, replaces)
     bump_generation(session)
@@ -59,6 +61,7 @@ def publish(session: Session, document_id: str, replaces: str | None) -> None:
 
 def retire(session: Session, document_id: str) -> None:
     session.execute(update(Document).where(Document.id == document_id).values(status=RETIRED))
+    lexicon.remove(session, [document_id])
 
 
 def unfinished(session: Session) -> list[str]:

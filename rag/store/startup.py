@@ -14,6 +14,7 @@ from rag.communes import identity, province_in
 from rag.config import Settings
 from rag.errors import StoreUnavailableError
 from rag.search.embed import Embedder
+from rag.store import lexicon
 from rag.store.consistency import Consistency
 from rag.store.database import upgrade_schema
 from rag.store.locks import exclusive
@@ -42,15 +43,17 @@ def open_stores(
 
 
 def recover(consistency: Consistency, engine: Engine, lock_dir: Path) -> None:
-    """Rebuild an index that does not answer (or whose commune filters are outdated), then
-    finish unfinished documents. A writer at work elsewhere is alive: its unfinished
-    documents are not a crash's leftovers."""
+    """Rebuild an index that does not answer (or whose commune filters are outdated), finish
+    unfinished documents, then index in PostgreSQL's lexicon what it lacks. A writer at work
+    elsewhere is alive: its unfinished documents are not a crash's leftovers."""
     with exclusive(engine, lock_dir, "writer", wait=False) as alone:
         if alone:
             # first: a damaged index also fails the repair's reads
-            if refresh_identities(consistency.sessions) or not consistency.index_answers():
+            refreshed = refresh_identities(consistency.sessions)
+            if refreshed or not consistency.index_answers():
                 consistency.rebuild()
             consistency.repair()
+            lexicon.reconcile(consistency.sessions, filters_changed=bool(refreshed))
 
 
 def refresh_identities(sessions: sessionmaker[Session]) -> int:

@@ -3,9 +3,10 @@ name to answer a question about one thing: checked on a hand-made index, in a se
 
 from __future__ import annotations
 
-from rag.answer.extractive import ABSTAIN_TEXT, build_answer
+from rag.answer.extractive import ABSTAIN_TEXT, build_answer, weights_for
 from rag.answer.signals import typed
-from rag.search.index import IndexedPassage, PassageIndex
+from rag.search.corpus import IndexedPassage
+from rag.search.index import PassageIndex
 from rag.search.retrieve import Hit
 from rag.search.understand import understand
 from rag.units import UnitRegistry
@@ -22,9 +23,8 @@ def _row(i: int, text: str, document: int | None = None) -> IndexedPassage:
 def _answer(rows: list[IndexedPassage], question: str) -> str:
     index = PassageIndex(rows, 0)
     query = understand(question, index.communes, UnitRegistry())
-    ranked = index.lexical.search(query.terms, 3, None)
-    hits = [Hit(rows[h.row], h.score, h.score, 0.0) for h in ranked]
-    return build_answer(query, hits, index, UnitRegistry()).answer
+    hits = [Hit(row, score, score, 0.0) for row, score in index.lexical(query.terms, 3, None, True)]
+    return build_answer(query, hits, index, weights_for(index, query), UnitRegistry()).answer
 
 
 def test_dates_and_document_numbers_are_no_answer_to_how_many() -> None:

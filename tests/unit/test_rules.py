@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot import buttons
-from rag.answer.extractive import ABSTAIN_TEXT, build_answer
+from rag.answer.extractive import ABSTAIN_TEXT, build_answer, weights_for
 from rag.communes import candidates, commune_key, identity, province_in, resolve
 from rag.scope import Scope
-from rag.search.index import IndexedPassage, PassageIndex
+from rag.search.corpus import IndexedPassage
+from rag.search.index import PassageIndex
 from rag.search.retrieve import Hit, _rrf, _weighted
 from rag.search.understand import period_relation, understand
 from rag.store.knowledge import _period_matches, period_key
@@ -103,9 +104,8 @@ ROWS = [
 def _answer(question: str) -> str:
     index = PassageIndex(ROWS, 0)
     query = understand(question, index.communes, UnitRegistry())
-    ranked = index.lexical.search(query.terms, 3, None)
-    hits = [Hit(ROWS[h.row], h.score, h.score, 0.0) for h in ranked]
-    return build_answer(query, hits, index, UnitRegistry()).answer
+    hits = [Hit(row, score, score, 0.0) for row, score in index.lexical(query.terms, 3, None, True)]
+    return build_answer(query, hits, index, weights_for(index, query), UnitRegistry()).answer
 
 
 def test_the_sentence_that_states_the_asked_number_is_chosen() -> None:
