@@ -99,7 +99,7 @@ def test_an_index_brought_up_to_date_ranks_like_one_built_afresh(corpus_copy: Pa
     )
     assert updated.size == afresh.size
     for question in ("Hội Nông dân tháng 12 phải làm gì?", "Hội CCB dư nợ ủy thác bao nhiêu?", "Chỉ thị 50 nói gì?"):
-        words = understand(question, updated.communes, live.units).terms
+        words = understand(question, updated.folded_names, live.units).terms
         assert _ranked(updated, words) == _ranked(afresh, words), question
 
 

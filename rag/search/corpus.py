@@ -69,9 +69,10 @@ PASSAGE_COLUMNS = (
 
 
 class PassageReader:
-    """Makes IndexedPassages of rows of PASSAGE_COLUMNS. With `shared`, the passages of one
-    section share one object for its title, heading path and their terms, not one a passage
-    (a province's snapshot is smaller, and reads back faster)."""
+    """Makes IndexedPassages of rows of PASSAGE_COLUMNS. With `shared` (a snapshot's reader,
+    which lives as long as one load), the passages of one section share one object for its
+    title, heading path and their terms, not one a passage (a province's snapshot is
+    smaller, and reads back faster)."""
 
     def __init__(self, units: UnitRegistry, shared: bool = False) -> None:
         self.units = units
@@ -84,8 +85,11 @@ class PassageReader:
     def passage(self, r: Row[Any]) -> IndexedPassage:
         one = self._one
         key = (r.title, r.section_path)
-        if key not in self._contexts:
-            self._contexts[key] = one(frozenset(map(one, terms(f"{r.title}\n{r.section_path}"))))
+        context = self._contexts.get(key)
+        if context is None:
+            context = one(frozenset(map(one, terms(f"{r.title}\n{r.section_path}"))))
+            if self._shared is not None:
+                self._contexts[key] = context
         return IndexedPassage(
             r.id,
             r.document_id,
@@ -97,7 +101,7 @@ class PassageReader:
             one(r.section_path),
             one(r.period),
             r.text,
-            context_terms=self._contexts[key],
+            context_terms=context,
             units=one(frozenset(map(one, self.units.find_all(f"{r.section_path}\n{r.text}")))),
             classified=r.classification is not None,
             ocr=r.ocr,

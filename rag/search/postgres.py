@@ -11,9 +11,11 @@ every term of the question. Below the budget the ranking is exactly the embedded
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from rag.communes import commune_key
@@ -37,10 +39,13 @@ def _any(terms: Collection[str]) -> str:
 class PostgresCorpus:
     """One generation of the corpus in PostgreSQL (rag.search.corpus.Corpus)."""
 
-    def __init__(self, sessions: sessionmaker[Session], units: UnitRegistry, generation: int) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], units: UnitRegistry, generation: int, made: PassageCache | None = None
+    ) -> None:
         self.sessions = sessions
         self.units = units
         self.generation = generation
+        self._made = made or PassageCache(units)
         with sessions() as session:
             self.size, self._average = statistics(session)
             names = session.execute(
@@ -114,16 +119,14 @@ class PostgresCorpus:
             query = query.where(Document.commune_key.in_(list(communes)))
         if not classified:
             query = query.where(Document.classification.is_(None))
-        reader = PassageReader(self.units)
         with self.sessions() as session:
-            found = {p.id: p for p in map(reader.passage, session.execute(query))}
+            found = {p.id: p for p in map(self._made.passage, session.execute(query))}
         return [found[i] for i in ids if i in found]
 
     def document_passages(self, document_id: str) -> list[IndexedPassage]:
-        reader = PassageReader(self.units)
         query = PASSAGE_COLUMNS.where(Passage.document_id == document_id).order_by(Passage.ordinal)
         with self.sessions() as session:
-            return list(map(reader.passage, session.execute(query)))
+            return list(map(self._made.passage, session.execute(query)))
 
     def document_frequencies(self, terms: Collection[str]) -> dict[str, int]:
         wanted = [t for t in terms if usable(t)]
@@ -171,6 +174,31 @@ class PostgresCorpus:
         return self.passages(ids, communes, classified)
 
 
+class PassageCache:
+    """The passages made lately, by id: making one tags its units and tokenises its headings,
+    which costs more than reading it. Bounded, so it does not grow with the corpus; a
+    passage's id names its text, so what is kept never goes stale (readiness and scope are
+    checked by every query, not here)."""
+
+    def __init__(self, units: UnitRegistry, size: int = 20_000) -> None:
+        self._reader = PassageReader(units)
+        self._made: OrderedDict[str, IndexedPassage] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def passage(self, row: Row[Any]) -> IndexedPassage:
+        with self._lock:
+            if (made := self._made.get(row.id)) is not None:
+                self._made.move_to_end(row.id)
+                return made
+        made = self._reader.passage(row)
+        with self._lock:
+            self._made[row.id] = made
+            while len(self._made) > self._size:
+                self._made.popitem(last=False)
+        return made
+
+
 class PostgresCorpora:
     """The current generation's corpus (rag.search.corpus.Corpora): a new generation costs
     two small queries, not a rebuild."""
@@ -179,6 +207,7 @@ class PostgresCorpora:
         self.sessions = sessions
         self.units = units
         self._corpus: PostgresCorpus | None = None
+        self._made = PassageCache(units)
         self._lock = threading.Lock()
 
     def current(self) -> PostgresCorpus:
@@ -186,7 +215,7 @@ class PostgresCorpora:
             generation = documents.generation(session)
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                self._corpus = PostgresCorpus(self.sessions, self.units, generation)
+                self._corpus = PostgresCorpus(self.sessions, self.units, generation, self._made)
             return self._corpus
 
     def saved(self) -> None:
