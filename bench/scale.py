@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,15 +102,41 @@ def _server_peak_mb(pid: int | None) -> float:
     return 0.0
 
 
+def _postgres_mb(data: Path) -> float:
+    """PostgreSQL's memory now: the proportional set size of the postmaster and its children
+    (shared buffers counted once, not once a backend)."""
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster, *map(int, Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split())]
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+@dataclass(frozen=True)
+class ServerCost:
+    chroma_mb: float = 0.0  # peak
+    postgres_mb: float = 0.0
+    chroma_disk_mb: float = 0.0
+    postgres_disk_mb: float = 0.0
+
+
 @contextmanager
-def _stores(mode: str, work: Path) -> Iterator[tuple[Settings, Callable[[], tuple[float, float]]]]:
-    """(settings, a function returning the servers' own (peak MB, disk MB))."""
+def _stores(mode: str, work: Path) -> Iterator[tuple[Settings, Callable[[], ServerCost]]]:
+    """(settings, a function returning what the servers cost)."""
     if mode == "embedded":
-        yield Settings(data_dir=work / "data"), lambda: (0.0, 0.0)
+        yield Settings(data_dir=work / "data"), ServerCost
         return
     with servers.postgres() as postgres, servers.ChromaServer(work / "chroma") as chroma:
         settings = Settings(data_dir=work / "data", database_url=f"{postgres.url}/postgres", chroma_url=chroma.url)
-        yield settings, lambda: (_server_peak_mb(chroma.pid), disk_mb(chroma.path) + disk_mb(postgres.path))
+        yield (
+            settings,
+            lambda: ServerCost(
+                _server_peak_mb(chroma.pid), _postgres_mb(postgres.path), disk_mb(chroma.path), disk_mb(postgres.path)
+            ),
+        )
 
 
 def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -> list[dict[str, Any]]:
@@ -146,7 +173,7 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
                 for q in questions:  # warm-up
                     assistant.ask(q, OPERATOR)
                 report = run_evaluation(assistant, questions_path, baseline=False)["trolyxa"]
-                server_mb, server_disk = servers_cost()
+                cost = servers_cost()
                 rows.append(
                     {
                         "mode": mode,
@@ -160,8 +187,10 @@ def run(mode: str, sizes: list[int], cache: Path, questions_path: Path | None) -
                         "p95_ms": report["latency_p95_ms"],
                         "recall@5": report["recall@5"],
                         "accuracy": report["answer_accuracy"],
-                        "peak_mb": peak_mb() + server_mb,
-                        "disk_mb": disk_mb(settings.data_dir) + server_disk,
+                        "bench_mb": peak_mb(),
+                        "chroma_mb": cost.chroma_mb,
+                        "postgres_mb": cost.postgres_mb,
+                        "disk_mb": disk_mb(settings.data_dir) + cost.chroma_disk_mb + cost.postgres_disk_mb,
                     }
                 )
                 print(_line(rows[-1]), flush=True)
@@ -199,15 +228,33 @@ def _fresh_process(settings: Settings, question: str) -> tuple[float, float]:
 
 HEADER = (
     f"{'mode':<9}{'passages':>9}{'docs':>6}{'ingest/s':>9}{'load s':>8}{'fresh s':>8}{'fresh MB':>9}"
-    f"{'p50 ms':>8}{'p95 ms':>8}{'R@5':>6}{'acc':>6}{'peak MB':>9}{'disk MB':>9}"
+    f"{'p50 ms':>8}{'p95 ms':>8}{'R@5':>6}{'acc':>6}{'bench MB':>9}{'chroma MB':>10}{'pg MB':>7}{'disk MB':>9}"
 )
 
 
 def _line(r: dict[str, Any]) -> str:
     return (
         f"{r['mode']:<9}{r['passages']:>9}{r['documents']:>6}{r['ingest_per_s']:>9.1f}{r['index_load_s']:>8.1f}"
-        f"{r['fresh_start_s']:>8.1f}{r['fresh_mb']:>9.0f}{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['recall@5']:>6.2f}{r['accuracy']:>6.2f}"
-        f"{r['peak_mb']:>9.0f}{r['disk_mb']:>9.0f}"
+        f"{r['fresh_start_s']:>8.1f}{r['fresh_mb']:>9.0f}{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['recall@5']:>6.2f}"
+        f"{r['accuracy']:>6.2f}{r['bench_mb']:>9.0f}{r['chroma_mb']:>10.0f}{r['postgres_mb']:>7.0f}{r['disk_mb']:>9.0f}"
+    )
+
+
+def growth(rows: list[dict[str, Any]]) -> str:
+    """MB per 100,000 passages of each part, between the smallest and the largest size."""
+    if len(rows) < 2:
+        return ""
+    small, large = rows[0], rows[-1]
+    span = (large["passages"] - small["passages"]) / 100_000
+    parts = {
+        "answering process (fresh)": "fresh_mb",
+        "bench process (ingest + answers)": "bench_mb",
+        "Chroma server": "chroma_mb",
+        "PostgreSQL": "postgres_mb",
+        "disk": "disk_mb",
+    }
+    return "MB per 100,000 passages: " + "; ".join(
+        f"{name} {(large[key] - small[key]) / span:.0f}" for name, key in parts.items() if large[key] or small[key]
     )
 
 
@@ -219,7 +266,8 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=None, help="evaluation questions (default: the main set)")
     args = parser.parse_args()
     print(HEADER, flush=True)
-    run(args.mode, sorted(args.sizes), args.cache, args.questions)
+    rows = run(args.mode, sorted(args.sizes), args.cache, args.questions)
+    print(growth(rows))
 
 
 if __name__ == "__main__":

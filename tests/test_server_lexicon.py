@@ -95,16 +95,22 @@ def test_the_index_follows_uploads_replacements_and_deletions(corpus_copy: Path,
     assert "420 triệu đồng" in live.ask("Sân bóng xã An Bình được nâng cấp với bao nhiêu tiền?", OPERATOR).answer
 
 
-def test_a_process_answers_without_building_an_index(
-    corpus_copy: Path, embedder, monkeypatch: pytest.MonkeyPatch
+def test_replicas_answer_without_building_an_index_and_share_uploads_at_once(
+    corpus_copy: Path, embedder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     def refused(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("a process built a lexical index in memory")
 
     monkeypatch.setattr(LexicalIndex, "__init__", refused)
     monkeypatch.setattr(Snapshots, "_rows", refused)
-    started = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
-    assert "18,695 tỷ đồng" in started.ask("Hội CCB dư nợ ủy thác bao nhiêu?", OPERATOR).answer
+    one, two = (Assistant(backends.settings_for(corpus_copy), embedder=embedder).start() for _ in range(2))
+    assert "18,695 tỷ đồng" in one.ask("Hội CCB dư nợ ủy thác bao nhiêu?", OPERATOR).answer
+    question = "Sân bóng xã An Bình được nâng cấp với bao nhiêu tiền?"
+    assert "350 triệu" not in two.ask(question, OPERATOR).answer
+    notice = tmp_path / "an-binh_2025-11-12_thong-bao.txt"
+    notice.write_text("THÔNG BÁO\n\nVề sân bóng\n\nSân bóng xã An Bình được nâng cấp với 350 triệu đồng.\n", "utf-8")
+    assert one.ingest([notice]).added  # through one replica
+    assert "350 triệu đồng" in two.ask(question, OPERATOR).answer  # searchable through the other, at once
     assert not (corpus_copy / "search-snapshot.pickle").exists()
 
 

@@ -116,11 +116,10 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[VectorHit]:
         self._same_model()
-        total = self.count()
-        if total == 0:
-            return []
+        # Chroma (1.5.9) returns what it has when asked for more, and nothing from an empty
+        # collection: no count first, which is one more request a question on a server.
         result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, total), where=where, include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=k, where=where, include=["distances"]
         )
         return [
             VectorHit(pid, 1.0 - float(dist))
