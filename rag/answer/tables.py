@@ -65,12 +65,15 @@ def table_fits(query: Query, tasks: list[TaskView], weights: TermWeights, *, ign
     if not words:
         return True
     total = sum(words.values())
-    best = 0.0
-    for task in tasks:
+    for task in tasks:  # the first task that holds enough of them decides
         have = _terms_of(f"{task.unit} {task.period or ''} {task.section_path} {task.text}")
         unit = _terms_of(task.unit)
-        best = max(best, sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in unit)) / total)
-    return best >= THRESHOLDS["table_coverage"]
+        if (
+            sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in unit)) / total
+            >= THRESHOLDS["table_coverage"]
+        ):
+            return True
+    return False
 
 
 @lru_cache(maxsize=65_536)

@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from rag.ingest.directives import ISSUERS, directive_key
@@ -102,28 +102,25 @@ def tasks(
     canonical = units.resolve(unit) or (units.at_start(unit).canonical if units.at_start(unit) else None)
     if canonical is None:
         return None, []
+    T, D, P = store.Task, store.Document, store.Passage
+    columns = (T.unit, T.text, T.period, T.deadline, T.role, D.commune, T.document_id, D.title, P.section_label)
+    columns += (P.section_path, T.passage_id, P.text, D.ocr, T.start, T.end, P.start, P.end)
+    query = select(*columns).join(D, T.document_id == D.id).join(P, T.passage_id == P.id)
+    query = readable(query.where(T.unit == canonical).order_by(D.ingested_at, T.start), scope, communes)
+    if period:
+        # The unit's periods are few (its tasks thousands): match them here, filter in SQL.
+        written = session.scalars(select(T.period).where(T.unit == canonical).distinct())
+        matching = [p for p in written if _period_matches(period, p)]
+        if not matching:
+            return canonical, []
+        named = [p for p in matching if p is not None]
+        query = query.where(or_(T.period.in_(named), T.period.is_(None)) if None in matching else T.period.in_(named))
     out: list[TaskView] = []
-    for task in session.execute(_ready(store.Task, scope, communes).where(store.Task.unit == canonical)):
-        if period and not _period_matches(period, task.period):
-            continue
-        out.append(
-            TaskView(
-                task.unit,
-                task.text,
-                task.period,
-                task.deadline,
-                task.role,
-                task.doc_commune,
-                task.document_id,
-                task.doc_title,
-                task.passage_section,
-                task.passage_path,
-                _quote_in(task),
-                task.passage_id,
-                task.passage_text,
-                task.doc_ocr,
-            )
-        )
+    # Positional rows and the quote cut inline (`_quote_in`'s rule): a unit's list in a
+    # province is thousands of rows, read by every question about the unit.
+    for *view, passage_id, passage, ocr, start, end, p_start, p_end in session.execute(query):
+        a, b = max(start, p_start), min(end, p_end)
+        out.append(TaskView(*view, passage[a - p_start : b - p_start] if a < b else view[1], passage_id, passage, ocr))
     return canonical, out
 
 

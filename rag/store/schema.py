@@ -91,6 +91,7 @@ class Task(Base):
     """An assignment to a unit, cited by its quote (`start`:`end` in the document text)."""
 
     __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_unit_period", "unit", "period"),)  # a unit's periods, read from the index
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
