@@ -10,7 +10,7 @@ from rag.deadlines import DateRange, DueTask, Window, due_date
 from rag.models import TaskView
 from rag.scope import Scope
 from rag.store import schema as store
-from rag.store.knowledge import _quote_in, _ready
+from rag.store.knowledge import _ready, quote_in
 
 __all__ = ["DateRange", "DueTask", "Window", "due"]
 
@@ -35,7 +35,7 @@ def due(session: Session, scope: Scope, window: Window, communes: list[str] | No
             row.doc_title,
             row.passage_section,
             row.passage_path,
-            _quote_in(row),
+            quote_in(row.text, row.start, row.end, row.passage_text, row.passage_start, row.passage_end),
             row.passage_id,
             row.passage_text,
             row.doc_ocr,

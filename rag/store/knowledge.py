@@ -84,10 +84,11 @@ def _ready(model: Any, scope: Scope, communes: list[str] | None = None) -> Selec
     return readable(query, scope, communes)
 
 
-def _quote_in(row: Any) -> str:
-    """The part of a row's span that lies in its passage, verbatim."""
-    a, b = max(row.start, row.passage_start), min(row.end, row.passage_end)
-    return row.passage_text[a - row.passage_start : b - row.passage_start] if a < b else row.text
+def quote_in(text: str, start: int, end: int, passage: str, passage_start: int, passage_end: int) -> str:
+    """The part of a span (of the document's text) that lies in its passage, verbatim; the
+    span's own text when none does."""
+    a, b = max(start, passage_start), min(end, passage_end)
+    return passage[a - passage_start : b - passage_start] if a < b else text
 
 
 def tasks(
@@ -116,11 +117,10 @@ def tasks(
         named = [p for p in matching if p is not None]
         query = query.where(or_(T.period.in_(named), T.period.is_(None)) if None in matching else T.period.in_(named))
     out: list[TaskView] = []
-    # Positional rows and the quote cut inline (`_quote_in`'s rule): a unit's list in a
-    # province is thousands of rows, read by every question about the unit.
+    # Positional rows: a unit's list in a province is thousands of rows, read by every
+    # question about the unit.
     for *view, passage_id, passage, ocr, start, end, p_start, p_end in session.execute(query):
-        a, b = max(start, p_start), min(end, p_end)
-        out.append(TaskView(*view, passage[a - p_start : b - p_start] if a < b else view[1], passage_id, passage, ocr))
+        out.append(TaskView(*view, quote_in(view[1], start, end, passage, p_start, p_end), passage_id, passage, ocr))
     return canonical, out
 
 

@@ -5,8 +5,8 @@ their lexical index in the process (rag.search.index): nothing changes for them.
 The tables start empty; the first start after the upgrade indexes the ready documents
 (`rag.store.lexicon.reconcile`).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
