@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rag.answer.citations import Citations, retrieved, shown
 from rag.answer.signals import anchored, anchors, exact_kind, latest_date, typed
 from rag.models import RELATED, Answer, RetrievedPassage
-from rag.search.index import PassageIndex
+from rag.search.index import IndexedPassage, PassageIndex
 from rag.search.lexical import LexicalIndex, terms
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
@@ -135,6 +135,10 @@ def build_answer(
             return _not_answered(query, every, evidence, passages)
 
     hits = _with_field(query, hits, snapshot)
+    hits = _with_typed(query, hits, snapshot, evidence_for(query, index, choosing=True))
+    # The sources shown follow what the answer weighed: the passages it brought forward, then
+    # the documents that name the question's anchors, then the rest as retrieval ranked them.
+    passages = retrieved(_unique([*hits, *every])[: len(passages)])
 
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
@@ -188,6 +192,52 @@ def _with_field(query: Query, hits: list[Hit], snapshot: PassageIndex) -> list[H
                     return hits
                 return [Hit(row, hit.score, hit.lexical, hit.dense), *hits]
     return hits
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    """The hits without a passage seen before."""
+    seen: set[str] = set()
+    return [h for h in hits if not (h.row.id in seen or seen.add(h.row.id))]
+
+
+def _document_passages(snapshot: PassageIndex, document_id: str) -> list[IndexedPassage]:
+    """The passages of one document, in order."""
+    return [snapshot.rows[i] for i in snapshot.document_rows(document_id)]
+
+
+def _typed_coverage(query: Query, row: IndexedPassage, evidence: Evidence) -> float:
+    """The best share of the question's words held by a sentence of the passage (under its
+    headings) that states an item of the asked kind; 0.0 when none does."""
+    return max(
+        (
+            evidence.word_coverage(set(terms(row.text[a:b])) | row.context_terms)
+            for a, b in sentence_spans(row.text)
+            if typed(query, row.text[a:b])
+        ),
+        default=0.0,
+    )
+
+
+def _with_typed(query: Query, hits: list[Hit], snapshot: PassageIndex, evidence: Evidence) -> list[Hit]:
+    """The hits with, second, the passage of the top document whose sentence states the asked
+    kind (a count for "bao nhiêu X", a date, a person) with more of the question's words than any
+    such sentence of its top hits, when the question names the kind of that document. A question
+    that names its document ("Theo báo cáo tháng 10/2025, xã có bao nhiêu hộ?") shares the
+    title's words with every passage of it, so retrieval ranks that document's passages by little
+    more than their length."""
+    if not hits or typed(query, "") is None or hits[0].row.doc_type not in query.doc_types:
+        return hits
+    top = hits[0]
+    own = [h.row for h in hits[:3] if h.row.document_id == top.row.document_id]
+    current = max(_typed_coverage(query, row, evidence) for row in own)
+    seen = {row.id for row in own}
+    others = [r for r in _document_passages(snapshot, top.row.document_id) if r.id not in seen]
+    if not others:
+        return hits
+    coverage, found = max(((_typed_coverage(query, r, evidence), r) for r in others), key=lambda c: c[0])
+    if coverage <= current:
+        return hits
+    return [top, Hit(found, top.score, top.lexical, top.dense), *hits[1:]]
 
 
 def _not_answered(query: Query, hits: list[Hit], evidence: Evidence, passages: list[RetrievedPassage]) -> Answer:
