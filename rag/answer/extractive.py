@@ -155,7 +155,29 @@ def build_answer(
         chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, index, choosing=True), units)
     if chosen is None:
         return _not_answered(query, every, evidence, passages)
+    hits, chosen = _with_list(hits, chosen, snapshot)
     return _render(query, hits, chosen, passages)
+
+
+def _with_list(hits: list[Hit], chosen: list[_Sentence], snapshot: PassageIndex) -> tuple[list[Hit], list[_Sentence]]:
+    """The answer with the list its last sentence announces ("… thực hiện tốt một số nhiệm vụ
+    trọng tâm sau:"): the rest of its passage, or, when the sentence ends the passage, the next
+    passage of the document. The announcement alone says nothing of what is asked."""
+    last = chosen[-1]
+    hit = hits[last.hit_rank]
+    text = hit.row.text
+    if not text[last.start : last.end].endswith(":"):
+        return hits, chosen
+    rest = [s for s in sentence_spans(text) if s[0] >= last.end]
+    if rest:
+        kept = [s for s in rest if s[1] - last.start <= MAX_LIST_CHARS] or rest[:1]
+        return hits, [*chosen[:-1], _Sentence(last.hit_rank, last.start, kept[-1][1], last.score)]
+    rows = _document_passages(snapshot, hit.row.document_id)
+    after = next((rows[i + 1] for i, row in enumerate(rows[:-1]) if row.id == hit.row.id), None)
+    if after is None:
+        return hits, chosen
+    listed = [*hits, Hit(after, hit.score, hit.lexical, hit.dense)]
+    return listed, [*chosen, *_whole(listed[-1], len(listed) - 1)]
 
 
 # An invitation or a meeting's programme states its time, place and chair as labelled fields

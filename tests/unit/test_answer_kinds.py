@@ -147,3 +147,12 @@ def test_a_question_naming_its_document_finds_the_count_in_any_passage_of_it() -
     answer = build_answer(query, hits, index, UnitRegistry())
     assert "2.870 hộ" in answer.answer
     assert answer.passages[1].id == rows[2].id  # the source shown is the one the answer weighed
+
+
+def test_a_sentence_announcing_a_list_brings_the_list() -> None:
+    rows = [
+        _row(0, "Thường trực Đảng ủy yêu cầu Hội Nông dân xã thực hiện tốt các nhiệm vụ trọng tâm sau:", 7),
+        _row(1, "- Tuyên truyền hội viên tham gia mô hình kinh tế tập thể.\n- Tổng kết phong trào thi đua.", 7),
+    ]
+    answer = _answer(rows, "Hội Nông dân xã được yêu cầu thực hiện nhiệm vụ trọng tâm gì?")
+    assert "mô hình kinh tế tập thể" in answer
