@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rag.answer.citations import Citations, retrieved, shown
 from rag.answer.signals import anchored, anchors, exact_kind, latest_date, typed
 from rag.models import RELATED, Answer, RetrievedPassage
-from rag.search.corpus import Corpus, TermWeights
+from rag.search.corpus import Corpus, IndexedPassage, TermWeights
 from rag.search.lexical import terms
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
@@ -145,6 +145,7 @@ def build_answer(
             return _not_answered(query, every, evidence, passages)
 
     hits = _with_field(query, hits, corpus)
+    hits = _with_typed(query, hits, corpus, evidence_for(query, weights, choosing=True))
 
     # Evidence is one sentence under its headings, not words scattered over a passage. A
     # sentence holding an item of the asked kind (a date for "ngày nào") needs fewer words.
@@ -161,7 +162,29 @@ def build_answer(
         chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, weights, choosing=True), units)
     if chosen is None:
         return _not_answered(query, every, evidence, passages)
+    hits, chosen = _with_list(hits, chosen, corpus)
     return _render(query, hits, chosen, passages)
+
+
+def _with_list(hits: list[Hit], chosen: list[_Sentence], corpus: Corpus) -> tuple[list[Hit], list[_Sentence]]:
+    """The answer with the list its last sentence announces ("… thực hiện tốt một số nhiệm vụ
+    trọng tâm sau:"): the rest of its passage, or, when the sentence ends the passage, the next
+    passage of the document. The announcement alone says nothing of what is asked."""
+    last = chosen[-1]
+    hit = hits[last.hit_rank]
+    text = hit.row.text
+    if not text[last.start : last.end].endswith(":"):
+        return hits, chosen
+    rest = [s for s in sentence_spans(text) if s[0] >= last.end]
+    if rest:
+        kept = [s for s in rest if s[1] - last.start <= MAX_LIST_CHARS] or rest[:1]
+        return hits, [*chosen[:-1], _Sentence(last.hit_rank, last.start, kept[-1][1], last.score)]
+    rows = corpus.document_passages(hit.row.document_id)
+    after = next((rows[i + 1] for i, row in enumerate(rows[:-1]) if row.id == hit.row.id), None)
+    if after is None:
+        return hits, chosen
+    listed = [*hits, Hit(after, hit.score, hit.lexical, hit.dense)]
+    return listed, [*chosen, *_whole(listed[-1], len(listed) - 1)]
 
 
 # An invitation or a meeting's programme states its time, place and chair as labelled fields
@@ -197,6 +220,41 @@ def _with_field(query: Query, hits: list[Hit], corpus: Corpus) -> list[Hit]:
                     return hits
                 return [Hit(row, hit.score, hit.lexical, hit.dense), *hits]
     return hits
+
+
+def _typed_coverage(query: Query, row: IndexedPassage, evidence: Evidence) -> float:
+    """The best share of the question's words held by a sentence of the passage (under its
+    headings) that states an item of the asked kind; 0.0 when none does."""
+    return max(
+        (
+            evidence.word_coverage(set(terms(row.text[a:b])) | row.context_terms)
+            for a, b in sentence_spans(row.text)
+            if typed(query, row.text[a:b])
+        ),
+        default=0.0,
+    )
+
+
+def _with_typed(query: Query, hits: list[Hit], corpus: Corpus, evidence: Evidence) -> list[Hit]:
+    """The hits with, second, the passage of the top document whose sentence states the asked
+    kind (a count for "bao nhiêu X", a date, a person) with more of the question's words than any
+    such sentence of its top hits, when the question names the kind of that document. A question
+    that names its document ("Theo báo cáo tháng 10/2025, xã có bao nhiêu hộ?") shares the
+    title's words with every passage of it, so retrieval ranks that document's passages by little
+    more than their length."""
+    if not hits or typed(query, "") is None or hits[0].row.doc_type not in query.doc_types:
+        return hits
+    top = hits[0]
+    own = [h.row for h in hits[:3] if h.row.document_id == top.row.document_id]
+    current = max(_typed_coverage(query, row, evidence) for row in own)
+    seen = {row.id for row in own}
+    others = [r for r in corpus.document_passages(top.row.document_id) if r.id not in seen]
+    if not others:
+        return hits
+    coverage, found = max(((_typed_coverage(query, r, evidence), r) for r in others), key=lambda c: c[0])
+    if coverage <= current:
+        return hits
+    return [top, Hit(found, top.score, top.lexical, top.dense), *hits[1:]]
 
 
 def _not_answered(query: Query, hits: list[Hit], evidence: Evidence, passages: list[RetrievedPassage]) -> Answer:

@@ -41,13 +41,19 @@ _ABOUT_DOC_RE = re.compile(
 _NOT_NOUN = frozenset("nam thang ngay la tinh den cua trong o tai da duoc va co khong moi thi de thuc hien".split())
 # What "bao nhiêu" is never answered by: dates, times of day, years, document numbers, list
 # markers ("(3)", "4.1.5."), and numbers naming a day, month, quarter, term or ordinal ("30/30
-# lớp" is a share, not a date).
+# lớp" is a share, not a date). A year is said as one ("năm 2025", "2025-2030", "đến 2030"):
+# "khoảng 2057 văn bản" is a count.
 _NOT_QUANTITY_RE = re.compile(
-    r"\b(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b|\b\d{1,2}/(?:19|20)\d\d\b|\b(?:19|20)\d\d\b"
+    r"\b(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b|\b\d{1,2}/(?:19|20)\d\d\b"
+    r"|(?:\b(?:nam|den|tu|truoc|sau|ky|giai doan|tam nhin)\s+|[-/]\s*)(?:19|20)\d\d\b|\b(?:19|20)\d\d(?=\s*[-/])"
     r"|\b\d+[a-z]*\s*-\s*[a-z]+\s*/|\(\d+\)|(?:^|\n)[\s\-+•]*\d+(?:\.\d+)*\.(?!\d)"
     r"|\b(?:ngay|thang|quy|lan thu|thu|khoa|muc|gio|luc|dieu|khoan|nghi dinh|quyet dinh)\s+\d+\b"
 )
-_PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien")
+# Nouns that count the same thing: people (a staffing quota, "biên chế", is stated in cán bộ),
+# households ("bao nhiêu gia đình" is answered by "13 hộ"), papers ("giấy tờ, công văn" by
+# "2057 văn bản").
+_PEOPLE = ("dang vien", "dong chi", "nguoi", "can bo", "hoi vien", "doan vien", "truong hop", "hoc vien", "bien che")
+_COUNTED_ALIKE = (("ho", "gia dinh", "ho gia dinh", "ho dan"), ("van ban", "cong van", "giay to", "tai lieu"))
 _MONEY = ("tien", "dong", "ty", "trieu", "nghin")
 _PERCENT = ("phan tram", "ty le", "phan")
 
@@ -71,6 +77,7 @@ def count_pattern(folded_question: str) -> re.Pattern[str] | None:
         options |= {noun, words[0]}
         if any(noun.startswith(p) or p.startswith(noun) for p in _PEOPLE):
             options.update(_PEOPLE)
+        options.update(n for alike in _COUNTED_ALIKE if noun in alike or words[0] in alike for n in alike)
         if noun.startswith(_PERCENT):
             options.add("%")
         elif words[0] in _MONEY:

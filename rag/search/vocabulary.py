@@ -43,7 +43,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "congvan": ("cong van", "cv"),
     "dongchi": ("dong chi", "d c"),
     "tutran": ("tu tran", "qua doi", "mat di", "hy sinh"),
-    "ketnap": ("ket nap", "phat trien dang vien", "dang vien moi"),
+    "ketnap": ("ket nap", "phat trien dang vien", "dang vien moi", "vao dang"),
     "sapnhap": ("sap nhap", "sat nhap", "hop nhat", "sap xep don vi hanh chinh"),
     "quy1": ("quy i", "quy 1", "ba thang dau nam", "3 thang dau nam"),
     "quy2": ("quy ii", "quy 2"),

@@ -7,6 +7,7 @@ from rag.answer.extractive import ABSTAIN_TEXT, build_answer, weights_for
 from rag.answer.signals import typed
 from rag.search.corpus import IndexedPassage
 from rag.search.index import PassageIndex
+from rag.search.lexical import terms
 from rag.search.retrieve import Hit
 from rag.search.understand import understand
 from rag.units import UnitRegistry
@@ -103,3 +104,55 @@ def test_the_line_of_the_asked_unit_beats_a_sentence_listing_many() -> None:
     assert _answer(rows, "Đại hội Hội Nông dân xã tổ chức ngày nào?").startswith(
         "Đại hội Hội Nông dân xã: Ngày 07/11/2025"
     )
+
+
+def test_nouns_that_count_alike_answer_each_other() -> None:
+    families = understand("Bao nhiêu gia đình phải di dời?", [])
+    assert typed(families, "Tổ công tác vận động 9 hộ/40 nhân khẩu di dời.")
+    papers = understand("Mỗi tháng xã nhận bao nhiêu giấy tờ?", [])
+    assert typed(papers, "Mỗi tháng xã nhận khoảng 2031 văn bản.")  # a count, not a year
+    assert not typed(papers, "Năm 2031 văn bản điện tử được dùng toàn trình.")
+    staff = understand("Xã được giao bao nhiêu biên chế?", [])
+    assert typed(staff, "Biên chế được giao: 65 cán bộ, công chức.")
+
+
+def test_a_question_naming_its_document_finds_the_count_in_any_passage_of_it() -> None:
+    title = "Báo cáo tình hình hoạt động hệ thống chính trị tháng 9/2025"
+    rows = [
+        IndexedPassage(
+            f"{i:016x}-0000",
+            "d1",
+            title,
+            "An Bình",
+            "an binh",
+            "Báo cáo",
+            str(i),
+            f"{i}. Mục",
+            None,
+            text,
+            frozenset(terms(title)),
+            frozenset(),
+        )
+        for i, text in enumerate(
+            [
+                "Thực hiện hướng dẫn của cấp trên, Đảng ủy báo cáo tình hình hoạt động hệ thống chính trị như sau.",
+                "Công tác tuyên truyền được đẩy mạnh trong các chi bộ thôn.",
+                "Xã có diện tích 9.120 ha; tổng dân số 11.020 người/2.870 hộ.",
+            ]
+        )
+    ]
+    index = PassageIndex(rows, 0)
+    query = understand("Theo báo cáo hoạt động hệ thống chính trị, xã có bao nhiêu hộ?", [], UnitRegistry())
+    hits = [Hit(rows[0], 1.0, 1.0, 0.9), Hit(rows[1], 0.8, 0.8, 0.9)]
+    answer = build_answer(query, hits, index, weights_for(index, query), UnitRegistry())
+    assert "2.870 hộ" in answer.answer
+    assert any("2.870 hộ" in c.quote for c in answer.citations)  # cited from the passage that states it
+
+
+def test_a_sentence_announcing_a_list_brings_the_list() -> None:
+    rows = [
+        _row(0, "Thường trực Đảng ủy yêu cầu Hội Nông dân xã thực hiện tốt các nhiệm vụ trọng tâm sau:", 7),
+        _row(1, "- Tuyên truyền hội viên tham gia mô hình kinh tế tập thể.\n- Tổng kết phong trào thi đua.", 7),
+    ]
+    answer = _answer(rows, "Hội Nông dân xã được yêu cầu thực hiện nhiệm vụ trọng tâm gì?")
+    assert "mô hình kinh tế tập thể" in answer
