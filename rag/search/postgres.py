@@ -26,10 +26,9 @@ from rag.store.lexicon import lexicon_terms, quoted, statistics, usable
 from rag.store.schema import READY, Document, Passage
 from rag.units import UnitRegistry
 
-# Postings read to choose candidates: the rarest terms are taken while their document
-# frequencies sum to at most this (the rarest one always).
-POSTINGS_BUDGET = 20_000
-MAX_CANDIDATES = 20_000  # when even the rarest term is that common
+# Passages scored a question, at most: the rarest terms are taken while their document
+# frequencies sum to at most this (see PostgresCorpus._candidates).
+POSTINGS_BUDGET = 2_000
 
 
 def _any(terms: Collection[str]) -> str:
@@ -69,6 +68,29 @@ class PostgresCorpus:
             where += " AND NOT l.classified"
         return where, params
 
+    def _candidates(self, rarest: list[str], df: dict[str, int]) -> str:
+        """The tsquery that selects candidates: any of the rarest terms while their postings
+        fit the budget (then no passage holding a question's term is left out unless only
+        common terms hold it); when even the rarest term is common, the passages holding the
+        rarest terms together, as many of them as the budget needs (their expected number,
+        taking terms as independent)."""
+        if df[rarest[0]] > POSTINGS_BUDGET:
+            together, expected = rarest[:1], float(df[rarest[0]])
+            for term in rarest[1:]:
+                if expected <= POSTINGS_BUDGET:
+                    break
+                together.append(term)
+                expected *= df[term] / self.size
+            return " & ".join(map(quoted, together))
+        chosen: list[str] = []
+        postings = 0
+        for term in rarest:
+            if chosen and postings + df[term] > POSTINGS_BUDGET:
+                break
+            chosen.append(term)
+            postings += df[term]
+        return _any(chosen)
+
     def lexical(
         self, terms: list[str], k: int, communes: list[str] | None, classified: bool
     ) -> list[tuple[IndexedPassage, float]]:
@@ -77,13 +99,7 @@ class PostgresCorpus:
         known = [t for t in wanted if t in df]
         if not known or not self.size:
             return []
-        chosen: list[str] = []
-        postings = 0
-        for term in sorted(known, key=df.__getitem__):
-            if chosen and postings + df[term] > POSTINGS_BUDGET:
-                break
-            chosen.append(term)
-            postings += df[term]
+        candidates = self._candidates(sorted(known, key=df.__getitem__), df)
         scope, params = self._scope(communes, classified)
         sql = text(
             "WITH q AS (SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:idfs AS float8[])) AS q(term, idf)), "
@@ -97,8 +113,8 @@ class PostgresCorpus:
         params |= {
             "terms": known,
             "idfs": [idf(self.size, df[t]) for t in known],
-            "query": _any(chosen),
-            "cap": MAX_CANDIDATES,
+            "query": candidates,
+            "cap": POSTINGS_BUDGET,
             "k1": K1,
             "k1p1": K1 + 1,
             "b": B,
