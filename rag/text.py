@@ -50,10 +50,21 @@ def normalize(text: str) -> str:
     return _TONE_RE.sub(lambda m: _NEW_TO_OLD_TONE[m.group(1)], text)
 
 
+# The combining diacritical marks (U+0300-U+036F, every one a nonspacing mark) hold every
+# Vietnamese tone and vowel mark once decomposed; other nonspacing marks are looked up one by
+# one, among the few characters left outside ASCII.
+_COMBINING_RE = re.compile("[\u0300-\u036f]+")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+def _unless_mark(match: re.Match[str]) -> str:
+    return "" if unicodedata.category(match.group()) == "Mn" else match.group()
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip diacritics: "Đảng ủy" -> "dang uy"."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    """Lower-case and strip diacritics (every nonspacing mark): "Đảng ủy" -> "dang uy"."""
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d")))
+    return text if text.isascii() else _NON_ASCII_RE.sub(_unless_mark, text)
 
 
 # ---------------------------------------------------------------------------

@@ -50,6 +50,16 @@ def test_fold_strips_diacritics_and_case() -> None:
     assert fold("Kè Sắt") == fold("Kê Sắt") == fold("Kẽ Sắt")
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fold_removes_every_nonspacing_mark_and_nothing_else(text: str) -> None:
+    """The fast path (the combining-marks block) agrees with the definition on any text."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    assert fold(text) == "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
 def test_hard_wrapped_lines_are_reflowed_but_blocks_stay() -> None:
     text = clean(XUAN_HUNG)
     assert "Chỉ thị số 50-CT/TW, ngày 23/7/2025 của Ban Bí thư “ Về tiếp tục đổi mới và nâng cao chất lượng" in text
