@@ -216,7 +216,9 @@ class Snapshots:
         D, P = Document, Passage
         query = PASSAGE_COLUMNS.order_by(D.ingested_at, D.id, P.ordinal)
         reader = PassageReader(self.units, shared=True)
-        ids = sorted(document_ids)
+        with self.sessions() as session:  # in the order they became searchable, as PostgreSQL's rows
+            order = session.scalars(select(D.id).where(D.status == READY).order_by(D.ingested_at, D.id))
+            ids = [i for i in order if i in document_ids]
         rows: list[IndexedPassage] = []
         with self.sessions() as session:
             for start in range(0, len(ids), 500):  # bounded IN lists

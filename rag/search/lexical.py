@@ -122,8 +122,11 @@ class LexicalIndex:
         if not scores.any():
             return []
         k = min(k, int((scores > 0).sum()))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
+        # Ties rank in the order rows were indexed (PostgreSQL's engine does the same).
+        cut = -np.partition(-scores, k - 1)[k - 1]
+        above = np.flatnonzero(scores > cut)
+        top = np.concatenate([above, np.flatnonzero(scores == cut)[: k - len(above)]])
+        top = top[np.lexsort((top, -scores[top]))]
         return [LexicalHit(int(i), float(scores[i])) for i in top]
 
 

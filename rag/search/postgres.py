@@ -103,12 +103,13 @@ class PostgresCorpus:
         scope, params = self._scope(communes, classified)
         sql = text(
             "WITH q AS (SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:idfs AS float8[])) AS q(term, idf)), "
-            "c AS (SELECT l.passage_id, l.length, ts_filter(setweight(l.terms, 'A', CAST(:terms AS text[])), '{a}') "
+            "c AS (SELECT l.passage_id, l.position, l.length, "
+            "ts_filter(setweight(l.terms, 'A', CAST(:terms AS text[])), '{a}') "
             f"AS held FROM passage_lexicon AS l WHERE l.terms @@ CAST(:query AS tsquery){scope} LIMIT :cap) "
             "SELECT c.passage_id, sum(q.idf * t.tf * :k1p1 / (t.tf + :k1 * (1 - :b + :b * c.length / :average))) "
             "AS score FROM c CROSS JOIN LATERAL unnest(c.held) AS u(lexeme, positions, weights) "
             "CROSS JOIN LATERAL (SELECT cardinality(u.positions)::float8 AS tf) AS t "
-            "JOIN q ON q.term = u.lexeme GROUP BY c.passage_id ORDER BY score DESC, c.passage_id LIMIT :k"
+            "JOIN q ON q.term = u.lexeme GROUP BY c.passage_id, c.position ORDER BY score DESC, c.position LIMIT :k"
         )
         params |= {
             "terms": known,

@@ -20,7 +20,22 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, delete, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +54,9 @@ passage_lexicon = Table(
     Column("classified", Boolean, nullable=False),
     Column("length", Integer, nullable=False),  # number of terms, for BM25's length norm
     Column("terms", TSVECTOR, nullable=False),
+    # The order passages were indexed in (documents as they became ready): ties rank by it,
+    # as in the embedded engine.
+    Column("position", BigInteger, Identity(), nullable=False),
 )
 lexicon_terms = Table(
     "lexicon_terms",

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("classified", sa.Boolean(), nullable=False),
         sa.Column("length", sa.Integer(), nullable=False),
         sa.Column("terms", TSVECTOR(), nullable=False),
+        sa.Column("position", sa.BigInteger(), sa.Identity(), nullable=False),
     )
     op.create_index("ix_passage_lexicon_document_id", "passage_lexicon", ["document_id"])
     op.create_index("ix_passage_lexicon_terms", "passage_lexicon", ["terms"], postgresql_using="gin")
