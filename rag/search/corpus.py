@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Row, select
 
+from rag.communes import commune_key
 from rag.search.lexical import terms
 from rag.store.schema import READY, Document, Passage
 from rag.text import fold
@@ -173,6 +174,15 @@ class Corpora(Protocol):
     def saved(self) -> None:
         """Wait until what a refresh writes beside the question is written (tests)."""
         ...
+
+
+def communes_named(known: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Which identities each folded commune name may mean: questions are matched on what
+    people type, filters on identities."""
+    by_folded: dict[str, list[str]] = {}
+    for ident, name in known:
+        by_folded.setdefault(commune_key(name), []).append(ident)
+    return by_folded
 
 
 def idf(size: int, df: float) -> float:

@@ -19,8 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.communes import commune_key
-from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader
+from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader, communes_named
 from rag.search.lexical import LexicalIndex, index_text, terms
 from rag.store import documents
 from rag.store.schema import READY, Document, Passage
@@ -39,12 +38,8 @@ class PassageIndex:
         self.position = {row.id: i for i, row in enumerate(rows)}
         self.index = index or LexicalIndex(_terms(rows))
         self.communes = sorted({r.commune_key for r in rows if r.commune_key})  # identities
-        # (identity, name) of every commune, and which identities a folded name may mean:
-        # questions are matched on what people type, filters on identities.
         self.known = sorted({(r.commune_key, r.commune) for r in rows if r.commune_key and r.commune})
-        self.by_folded: dict[str, list[str]] = {}
-        for ident, name in self.known:
-            self.by_folded.setdefault(commune_key(name), []).append(ident)
+        self.by_folded = communes_named(self.known)
         self.folded_names = sorted(self.by_folded)  # what a question is matched against
         code = {key: i for i, key in enumerate(self.communes)}
         self._commune_codes = np.asarray([code.get(r.commune_key, -1) for r in rows], dtype=np.int32)
@@ -91,12 +86,12 @@ class PassageIndex:
         return {t: len(self.index.rows_with(t)) for t in terms if t in self.index.vocabulary}
 
     def holding(self, document_ids: Collection[str], terms: Collection[str]) -> dict[str, set[str]]:
-        held: dict[str, set[str]] = {d: set() for d in document_ids}
-        for term in terms:
-            for i in self.index.rows_with(term):
-                if (found := held.get(self.rows[i].document_id)) is not None:
-                    found.add(term)
-        return held
+        # A document's few rows against each term's postings, which may be most of the corpus.
+        postings = {t: self.index.rows_with(t) for t in terms}
+        return {
+            d: {t for t, rows in postings.items() if np.isin(self._by_document.get(d, []), rows).any()}
+            for d in document_ids
+        }
 
     def containing(
         self, phrases: list[list[str]], communes: list[str] | None, classified: bool, limit: int
@@ -216,11 +211,11 @@ class Snapshots:
         D, P = Document, Passage
         query = PASSAGE_COLUMNS.order_by(D.ingested_at, D.id, P.ordinal)
         reader = PassageReader(self.units, shared=True)
-        with self.sessions() as session:  # in the order they became searchable, as PostgreSQL's rows
-            order = session.scalars(select(D.id).where(D.status == READY).order_by(D.ingested_at, D.id))
-            ids = [i for i in order if i in document_ids]
         rows: list[IndexedPassage] = []
         with self.sessions() as session:
+            # in the order they became searchable, as PostgreSQL's rows
+            order = session.scalars(select(D.id).where(D.status == READY).order_by(D.ingested_at, D.id))
+            ids = [i for i in order if i in document_ids]
             for start in range(0, len(ids), 500):  # bounded IN lists
                 rows += map(reader.passage, session.execute(query.where(D.id.in_(ids[start : start + 500]))))
         return rows

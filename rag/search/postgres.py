@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.communes import commune_key
-from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader, idf
+from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader, communes_named, idf
 from rag.search.lexical import K1, B
 from rag.store import documents
 from rag.store.lexicon import lexicon_terms, quoted, statistics, usable
@@ -53,9 +52,7 @@ class PostgresCorpus:
                 .distinct()
             )
             self.known: list[tuple[str, str]] = sorted((k, n) for k, n in names)
-        self.by_folded: dict[str, list[str]] = {}
-        for ident, name in self.known:
-            self.by_folded.setdefault(commune_key(name), []).append(ident)
+        self.by_folded = communes_named(self.known)
         self.folded_names = sorted(self.by_folded)
 
     @staticmethod
