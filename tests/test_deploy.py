@@ -69,4 +69,4 @@ def test_the_image_install_steps_work_from_what_the_image_copies(tmp_path: Path)
     assert ingested.returncode == 0, ingested.stdout + ingested.stderr
     answered = run("ask", "Chỉ thị 51-CT/TW nói gì?", "--json")
     assert "đổi thẻ đảng viên" in answered.stdout, answered.stderr
-    assert "Lược đồ CSDL: 0005" in run("doctor").stdout
+    assert "Lược đồ CSDL: 0006" in run("doctor").stdout

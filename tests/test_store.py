@@ -31,7 +31,7 @@ from tests import backends
 
 OPERATOR = Scope.operator()
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(fresh: Assistant) -> None:

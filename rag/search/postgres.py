@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection, Hashable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,8 +30,57 @@ from rag.units import UnitRegistry
 POSTINGS_BUDGET = 2_000
 
 
+# What one generation keeps of what it read: a question reads a document's passages up to three
+# times (fields, typed items, lists) and its terms' frequencies twice (search, then weights).
+DOCUMENTS_KEPT = 256
+TERMS_KEPT = 50_000
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
 def _any(terms: Collection[str]) -> str:
     return " | ".join(quoted(t) for t in terms)
+
+
+class Bounded(Generic[K, V]):
+    """A least-recently-used map of at most `size` entries, safe across threads: what a
+    process keeps of the corpus stays bounded however large the corpus grows."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if (value := self._kept.get(key)) is not None:
+                self._kept.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return value
+
+    def many(self, keys: Collection[K], read: Callable[[list[K]], dict[K, V]], missing: V) -> dict[K, V]:
+        """The values of `keys`, reading those not kept with one call of `read`; a key `read`
+        does not return is kept as `missing`, so it is not asked again."""
+        found: dict[K, V] = {}
+        unknown: list[K] = []
+        for key in keys:
+            if (value := self.get(key)) is None:
+                unknown.append(key)
+            else:
+                found[key] = value
+        if unknown:
+            fresh = read(unknown)
+            for key in unknown:
+                found[key] = self.put(key, fresh.get(key, missing))
+        return found
 
 
 class PostgresCorpus:
@@ -44,6 +93,9 @@ class PostgresCorpus:
         self.units = units
         self.generation = generation
         self._made = made or PassageCache(units)
+        # A generation's passages and frequencies do not change: they are kept for it alone.
+        self._documents: Bounded[str, list[IndexedPassage]] = Bounded(DOCUMENTS_KEPT)
+        self._df: Bounded[str, int] = Bounded(TERMS_KEPT)
         with sessions() as session:
             self.size, self._average = statistics(session)
             names = session.execute(
@@ -138,16 +190,19 @@ class PostgresCorpus:
         return [found[i] for i in ids if i in found]
 
     def document_passages(self, document_id: str) -> list[IndexedPassage]:
-        query = PASSAGE_COLUMNS.where(Passage.document_id == document_id).order_by(Passage.ordinal)
-        with self.sessions() as session:
-            return list(map(self._made.passage, session.execute(query)))
+        if (kept := self._documents.get(document_id)) is None:
+            query = PASSAGE_COLUMNS.where(Passage.document_id == document_id).order_by(Passage.ordinal)
+            with self.sessions() as session:
+                kept = self._documents.put(document_id, list(map(self._made.passage, session.execute(query))))
+        return list(kept)
 
     def document_frequencies(self, terms: Collection[str]) -> dict[str, int]:
-        wanted = [t for t in terms if usable(t)]
-        if not wanted:
-            return {}
+        wanted = list(dict.fromkeys(t for t in terms if usable(t)))
+        return {t: df for t, df in self._df.many(wanted, self._read_frequencies, 0).items() if df}
+
+    def _read_frequencies(self, terms: list[str]) -> dict[str, int]:
         query = select(lexicon_terms.c.term, lexicon_terms.c.df).where(
-            lexicon_terms.c.term.in_(wanted), lexicon_terms.c.df > 0
+            lexicon_terms.c.term.in_(terms), lexicon_terms.c.df > 0
         )
         with self.sessions() as session:
             return {term: int(df) for term, df in session.execute(query)}
@@ -196,21 +251,12 @@ class PassageCache:
 
     def __init__(self, units: UnitRegistry, size: int = 20_000) -> None:
         self._reader = PassageReader(units)
-        self._made: OrderedDict[str, IndexedPassage] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._made: Bounded[str, IndexedPassage] = Bounded(size)
 
     def passage(self, row: Row[Any]) -> IndexedPassage:
-        with self._lock:
-            if (made := self._made.get(row.id)) is not None:
-                self._made.move_to_end(row.id)
-                return made
-        made = self._reader.passage(row)
-        with self._lock:
-            self._made[row.id] = made
-            while len(self._made) > self._size:
-                self._made.popitem(last=False)
-        return made
+        if (made := self._made.get(row.id)) is not None:
+            return made
+        return self._made.put(row.id, self._reader.passage(row))
 
 
 class PostgresCorpora:
