@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The section label of a document's title as written in its header (kind and subject lines):
+# "trích yếu" is what Nghị định 30/2020 calls a document's summary line.
+TITLE_SECTION = "Trích yếu"
+
 
 def cite_section(label: str) -> str:
-    """How an official points at a section: "mục II.4", "Phần thứ hai, mục I.1"."""
+    """How an official points at a section: "mục II.4", "Phần thứ hai, mục I.1", "trích yếu"."""
     if not label:
         return "phần mở đầu"
+    if label == TITLE_SECTION:
+        return "trích yếu"
     return label if label.startswith("Phần") else f"mục {label}"
 
 
@@ -226,4 +232,5 @@ class DocumentOpening:
     signer: str | None
     signer_role: str | None
     ocr: bool
-    passages: list[OpeningPassage]
+    passages: list[OpeningPassage]  # the first of its content
+    title: OpeningPassage | None = None  # the header's kind and subject lines, as written

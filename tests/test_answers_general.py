@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.assistant import Assistant
-from rag.models import ANSWERED, NOT_FOUND, RELATED
+from rag.models import ANSWERED, NOT_FOUND, RELATED, TITLE_SECTION
 from rag.scope import Scope
 
 OPERATOR = Scope.operator()
@@ -75,6 +75,11 @@ def test_a_document_is_answered_by_its_number_kind_and_signer(fresh: Assistant, 
     assert concluded.status == ANSWERED
     assert concluded.answer.startswith("Thông báo số 55-TB/ĐU ngày 12/11/2025 (xã An Bình)")
     assert "chuyển đổi số" in concluded.answer and concluded.citations
+    # The title is cited from the header lines it was read from, as written there.
+    title = concluded.citations[0]
+    assert title.section == TITLE_SECTION and concluded.answer.splitlines()[0].endswith(f"[{title.n}].")
+    assert title.quote == "THÔNG BÁO\nKết luận của Ban Thường vụ Đảng ủy về công tác chuyển đổi số quý IV năm 2025"
+    assert not any(c.quote == title.quote for c in concluded.citations[1:])  # the body is not the title again
     _verbatim(concluded)
     signer = fresh.ask("Ai ký thông báo 55-TB/ĐU?", OPERATOR)
     assert "Người ký: Phó bí thư Lê Văn Hòa." in signer.answer

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from rag.ingest.chunk import chunk
+from rag.ingest.extract import extract
 from rag.ingest.filename import KIND_CODES, parse_file_name, sentence_case
 from rag.ingest.parse import apply_override, parse
+from rag.models import TITLE_SECTION
 from rag.text import clean
 from rag.units import UnitRegistry
 
@@ -173,7 +175,7 @@ def _meta(text: str, name: str = ""):
 
 def _body(text: str, name: str = "") -> list[str]:
     doc = parse(clean(text), name)
-    return [doc.text[p.start : p.end] for p in doc.paragraphs]
+    return [doc.text[p.start : p.end] for p in doc.paragraphs if not p.title]
 
 
 def test_interleaved_two_column_header() -> None:
@@ -403,3 +405,25 @@ def test_an_appendix_after_the_signature_is_content_and_the_signer_still_read() 
     assert "Ban Xây dựng Đảng: 7 biên chế" in shown and "Văn phòng Đảng ủy: 5 biên chế" in shown
     assert "ĐẢNG ỦY XÃ HẢI MINH" not in shown  # the header the appendix page repeats is not content
     assert all("Phạm Văn Khải" not in text and "Nơi nhận" not in text for text in shown)
+
+
+def test_the_title_is_a_passage_of_its_own_quoted_as_written() -> None:
+    # A citation of the title quotes the header's lines, interleaved ones included; the title
+    # passage holds no task or figure, and the body's first passage does not start with it.
+    for text, first_words in ((INTERLEAVED, "KẾT LUẬN"), (CONG_VAN, "V/v"), (BLANK, "THÔNG BÁO")):
+        doc = parse(clean(text), "")
+        chunks = chunk(doc, UnitRegistry())
+        titles = [c for c in chunks if c.section_label == TITLE_SECTION]
+        assert len(titles) == 1 and titles[0].text.startswith(first_words), titles
+        assert titles[0].text == doc.text[titles[0].start : titles[0].end]
+        extracted = extract(doc, chunks, UnitRegistry())
+        assert all(t.passage != titles[0].ordinal for t in extracted.tasks)
+        assert all(f.passage != titles[0].ordinal for f in extracted.figures)
+        body = [c for c in chunks if c.ordinal > titles[0].ordinal]
+        assert body and not body[0].text.startswith(first_words)
+
+
+def test_legal_bases_open_the_body_not_the_subject() -> None:
+    unruled = BLANK.replace("-----\n", "", 1)
+    based = unruled.replace("\nNgày ", "\nCăn cứ Quy định số 24-QĐ/TW ngày 30/7/2021 của Ban Chấp hành Trung ương\nNgày ", 1)
+    assert "Căn cứ" in based and _meta(based).title == _meta(unruled).title == _meta(BLANK).title

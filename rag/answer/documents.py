@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.citations import Citations, shown
-from rag.models import Answer, DocumentOpening, RetrievedPassage
+from rag.models import TITLE_SECTION, Answer, DocumentOpening, RetrievedPassage
 from rag.search.retrieve import Hit
 from rag.search.understand import Query
 from rag.text import sentence_spans
@@ -38,13 +38,28 @@ def date_shown(date: str | None) -> str | None:
     return "/".join(reversed(date.split("-")))
 
 
-def _heading(doc: DocumentOpening) -> str:
+def _heading(citations: Citations, doc: DocumentOpening) -> str:
+    """Kind, number, date and title, the title cited from the header lines it was read from."""
     info = doc.info
     number = f" số {info.number}" if info.number else ""
     date = f" ngày {date_shown(info.date)}" if info.date and len(info.date) == 10 else ""
     date = date or (f" tháng {date_shown(info.date)}" if info.date else "")
     commune = f" (xã {info.commune})" if info.commune else ""
-    return f"{info.doc_type}{number}{date}{commune}: «{info.title}»"
+    cited = ""
+    if (title := doc.title) is not None:
+        k = citations.add(
+            title.text,
+            passage_id=title.id,
+            document_id=info.id,
+            title=info.title,
+            commune=info.commune,
+            section=title.section,
+            section_path=title.section_path,
+            text=title.text,
+            ocr=doc.ocr,
+        )
+        cited = f" [{k}]"
+    return f"{info.doc_type}{number}{date}{commune}: «{info.title}»{cited}"
 
 
 def _signed(doc: DocumentOpening) -> str:
@@ -79,7 +94,8 @@ def _cite_sentences(
 def _body(citations: Citations, doc: DocumentOpening, hits: list[Hit], asked: bool) -> list[str]:
     """What the document says: when the question asks about its content, its passages that
     retrieval ranked best for the question; else its opening."""
-    own = [h.row for h in hits if h.row.document_id == doc.info.id][:2] if asked else []
+    own = [h.row for h in hits if h.row.document_id == doc.info.id and h.row.section_label != TITLE_SECTION]
+    own = own[:2] if asked else []
     if own:
         return [
             " ".join(_cite_sentences(citations, doc, r.id, r.section_label, r.section_path, r.text, OPENING_SENTENCES))
@@ -103,7 +119,7 @@ def document_answer(
     signer = bool(_SIGNER_RE.search(query.folded))
     if query.doc_numbers or signer or _NEWEST_RE.search(query.folded):
         doc = docs[0] if query.doc_numbers or not signer else _best_titled(docs, hits)
-        lines = [_heading(doc) + "."]
+        lines = [_heading(citations, doc) + "."]
         if signer:
             lines.append(_signed(doc))
         lines += [p for p in _body(citations, doc, hits, bool(query.doc_numbers) and not signer) if p]
@@ -111,7 +127,7 @@ def document_answer(
         lines = []
         for doc in docs[:LISTED]:
             opening = _cite_sentences(citations, doc, *_first(doc), 1)
-            lines.append(f"- {_heading(doc)}" + (f" — {opening[0]}" if opening else ""))
+            lines.append(f"- {_heading(citations, doc)}" + (f" — {opening[0]}" if opening else ""))
         if len(docs) > LISTED:
             lines.append(f"(và {len(docs) - LISTED} văn bản khác)")
     if not citations.items:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.ingest.parse import ParsedDocument, period_of
+from rag.models import TITLE_SECTION
 from rag.text import sentence_spans
 from rag.units import UnitRegistry
 
@@ -28,6 +29,7 @@ class Chunk:
 
 def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
     spans: list[tuple[int, int, int | None]] = []  # (start, end, section)
+    titles = {p.start for p in doc.paragraphs if p.title}
     group: list[tuple[int, int]] = []
     group_section: int | None = -1
     group_closed = False
@@ -48,20 +50,21 @@ def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
             size = end - (group[0][0] if group else start)
             # A list under one heading stays whole up to the hard limit: it is one answer.
             limit = MAX_CHARS if para.bullet and group_bullets else TARGET_CHARS
-            if group and (para.section != group_section or size > limit or opens_unit or group_closed):
+            if group and (para.section != group_section or size > limit or opens_unit or group_closed or para.title):
                 flush()
             if not group:
                 group_section, group_bullets = para.section, para.bullet
             group.append((start, end))
             group_bullets = group_bullets and para.bullet
-            group_closed = opens_unit or len(pieces) > 1
+            group_closed = opens_unit or len(pieces) > 1 or para.title
     flush()
 
     chunks: list[Chunk] = []
     for start, end, section in spans:
         path = doc.section_path(section)
         period = next((p for node in reversed(doc.path(section)) if (p := period_of(node.title))), doc.metadata.period)
-        chunks.append(Chunk(len(chunks), start, end, doc.text[start:end], path, doc.section_label(section), period))
+        label = TITLE_SECTION if start in titles else doc.section_label(section)
+        chunks.append(Chunk(len(chunks), start, end, doc.text[start:end], path, label, period))
     return chunks
 
 

@@ -130,7 +130,7 @@ def _tasks(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> lis
     for para in doc.paragraphs:
         path = doc.path(para.section)
         intent = heading_intent(doc.section_path(para.section))
-        if intent < 0:
+        if intent < 0 or para.title:
             continue
         # The period of the nearest heading that names one; else the document's.
         period = next((p for node in reversed(path) if (p := period_of(node.title))), None)
@@ -217,7 +217,7 @@ _NOT_COUNTED = frozenset({"cấp", "có", "sạch"})  # "chính quyền 2 cấp"
 def _figures(doc: ParsedDocument, chunks: list[Chunk]) -> list[FigureItem]:
     out: list[FigureItem] = []
     text = doc.text
-    for para in doc.paragraphs:
+    for para in (p for p in doc.paragraphs if not p.title):
         for match in _FIGURE_RE.finditer(text, para.start, para.end):
             unit = match.group("unit")
             if not unit or (unit != "%" and _NOT_A_FIGURE.match(unit)):

@@ -103,6 +103,7 @@ class Header:
     number_code: tuple[str, str] | None = None  # (kind, issuer) of a number line, blank or not
     event_date: str | None = None  # a date the subject names ("cuộc họp ngày 19/12/2025")
     names: dict[str, str] = field(default_factory=dict)  # lower-case → written form, for titles
+    title_lines: list[int] = field(default_factory=list)  # the lines the title was read from
 
 
 def _place_date(piece: str) -> tuple[int, re.Match[str], str] | None:
@@ -194,6 +195,7 @@ def read_header(lines: list[str], meta: Metadata) -> Header:
     headline: str | None = None
     kind_at: int | None = None
     mixed = 0  # subject lines in mixed case
+    read: dict[str, list[int]] = {"parts": [], "summary": [], "headline": []}  # where each was read
     i = header.first
     for before in lines[max(0, i - 2) : i]:  # the issuer, glued onto a footnote printed before it
         if (glued := _GLUED_ISSUER_RE.search(before)) is not None and is_upper(glued.group(0)):
@@ -227,6 +229,7 @@ def read_header(lines: list[str], meta: Metadata) -> Header:
             elif (kind := _kind(piece)) is not None and kind_at is None:
                 meta.doc_type, rest = kind
                 kind_at = i
+                read["parts"].append(i)
                 if rest:
                     parts.append((rest, is_upper(rest)))
             elif is_upper(piece) and not HEADING_RE.match(piece):
@@ -235,16 +238,20 @@ def read_header(lines: list[str], meta: Metadata) -> Header:
                         _issuer_line(piece, meta, header)
                     elif len(piece) > 40 and headline is None:
                         headline = piece
+                        read["headline"].append(i)
                 elif mixed == 0:
                     parts.append((piece, True))
+                    read["parts"].append(i)
                 else:
                     i, stop = i - 1, True  # capitals after the subject: the body's first heading
                     break
             elif kind_at is not None and _subject_line(piece, ruled, mixed, i == kind_at + 1 and not parts):
                 parts.append((piece, False))
+                read["parts"].append(i)
                 mixed += 1
             elif kind_at is None and header.number_code and not HEADING_RE.match(piece) and len(piece) < 250:
                 summary.append(piece)
+                read["summary"].append(i)
             else:
                 i, stop = i - 1, True  # the first line of the body
                 break
@@ -252,7 +259,7 @@ def read_header(lines: list[str], meta: Metadata) -> Header:
         if stop:
             break
     header.end = max(i, header.first)
-    _title(meta, header, parts, summary, headline)
+    _title(meta, header, parts, summary, headline, read)
     return header
 
 
@@ -266,10 +273,14 @@ def _rule_ahead(lines: list[str], kind_at: int) -> bool:
     return False
 
 
+# The legal bases ("Căn cứ Luật …;") open the body of a văn bản (Nghị định 30/2020, Phụ lục I).
+_BASIS_RE = re.compile(r"^Căn\s+cứ\b")
+
+
 def _subject_line(text: str, ruled: bool, mixed: int, first: bool) -> bool:
-    if HEADING_RE.match(text) or len(text) > 250:
+    if HEADING_RE.match(text) or len(text) > 250 or _BASIS_RE.match(text):
         return False
-    if ruled or first:
+    if ruled or first or (mixed == 0 and text[:1].islower()):  # a sentence never opens in lower case
         return True
     return 0 < mixed < 2 and len(text) < 200 and not text.endswith((".", ":"))
 
@@ -294,11 +305,19 @@ def _issuer_line(text: str, meta: Metadata, header: Header) -> None:
 
 
 def _title(
-    meta: Metadata, header: Header, parts: list[tuple[str, bool]], summary: list[str], headline: str | None
+    meta: Metadata,
+    header: Header,
+    parts: list[tuple[str, bool]],
+    summary: list[str],
+    headline: str | None,
+    read: dict[str, list[int]],
 ) -> None:
+    lines = read["parts"]
     if not parts and summary and header.number_code and (code := kind_code(header.number_code[0])):
         meta.doc_type = KIND_CODES[code]  # a công văn has no kind line: its number says what it is
         parts = [(re.sub(r"^V/v\b", "về việc", summary[0]), False)] + [(s, False) for s in summary[1:]]
+        lines = read["summary"]
+    header.title_lines = sorted(set(lines if parts else read["headline"] if headline else []))
     if parts:
         words = [sentence_case(text, header.names) if upper else _lower_first(text) for text, upper in parts]
         meta.title = re.sub(r"\s+", " ", f"{meta.doc_type} " + " ".join(words)).strip()

@@ -86,6 +86,7 @@ class Paragraph:
     end: int
     section: int | None  # index into sections; None before the first heading
     bullet: bool
+    title: bool = False  # the header's kind and subject lines: a passage of their own
 
 
 @dataclass
@@ -256,6 +257,9 @@ def parse(text: str, file_name: str = "") -> ParsedDocument:
     if notes:  # in a section of their own, so that no passage runs from them over the header
         sections.append(Section(0, None, 0, "", "Chú thích", notes[0].start, notes[-1].end))
         paragraphs += [Paragraph(line.start, line.end, 0, False) for line in notes]
+    if header.title_lines:  # the title as written, so that a citation can quote it
+        first, last = lines[header.title_lines[0]], lines[header.title_lines[-1]]
+        paragraphs.append(Paragraph(first.start, last.end, None, False, title=True))
     stack: list[int] = []
     last_letter: str | None = None
     # Some reports open with "A." and go on with "II.", "III.": those romans are siblings of "A.".

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 
 from rag.ingest.directives import ISSUERS, directive_key
 from rag.models import (
+    TITLE_SECTION,
     DirectiveCard,
     DocumentInfo,
     DocumentOpening,
@@ -272,10 +273,13 @@ def own_documents(
     found.sort(key=lambda d: (d.date or "", d.ingested_at), reverse=True)
     out: list[DocumentOpening] = []
     for d in found:
-        rows = session.scalars(select(P).where(P.document_id == d.id).order_by(P.ordinal).limit(opening)).all()
+        own = select(P).where(P.document_id == d.id).order_by(P.ordinal)
+        rows = session.scalars(own.where(P.section_label != TITLE_SECTION).limit(opening)).all()
+        titled = session.scalars(own.where(P.section_label == TITLE_SECTION).limit(1)).first()
         info = DocumentInfo(
             d.id, d.title, d.doc_type, d.number, d.date, d.issuer, d.commune, d.period, d.file_name, 0, d.classification
         )
         passages = [OpeningPassage(p.id, p.section_label, p.section_path, p.text) for p in rows]
-        out.append(DocumentOpening(info, d.signer, d.signer_role, d.ocr, passages))
+        title = OpeningPassage(titled.id, titled.section_label, titled.section_path, titled.text) if titled else None
+        out.append(DocumentOpening(info, d.signer, d.signer_role, d.ocr, passages, title))
     return out
