@@ -425,5 +425,6 @@ def test_the_title_is_a_passage_of_its_own_quoted_as_written() -> None:
 
 def test_legal_bases_open_the_body_not_the_subject() -> None:
     unruled = BLANK.replace("-----\n", "", 1)
-    based = unruled.replace("\nNgày ", "\nCăn cứ Quy định số 24-QĐ/TW ngày 30/7/2021 của Ban Chấp hành Trung ương\nNgày ", 1)
+    basis = "Căn cứ Quy định số 24-QĐ/TW ngày 30/7/2021 của Ban Chấp hành Trung ương"
+    based = unruled.replace("\nNgày ", f"\n{basis}\nNgày ", 1)
     assert "Căn cứ" in based and _meta(based).title == _meta(unruled).title == _meta(BLANK).title

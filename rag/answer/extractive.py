@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rag.answer.citations import Citations, retrieved, shown
 from rag.answer.signals import anchored, anchors, exact_kind, latest_date, typed
-from rag.models import RELATED, Answer, RetrievedPassage
+from rag.models import RELATED, TITLE_SECTION, Answer, RetrievedPassage
 from rag.search.corpus import Corpus, IndexedPassage, TermWeights
 from rag.search.lexical import terms
 from rag.search.retrieve import Hit
@@ -131,6 +131,8 @@ def build_answer(
     min_coverage: float | None = None,
 ) -> Answer:
     passages = retrieved(hits)
+    # A title says what a document is about, never what a question asks of it.
+    hits = [h for h in hits if h.row.section_label != TITLE_SECTION]
     evidence = evidence_for(query, weights)
     if not hits or not evidence.words:
         return Answer(query.text, ABSTAIN_TEXT, True, passages=passages)

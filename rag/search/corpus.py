@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Row, select
 
 from rag.communes import commune_key
-from rag.search.lexical import terms
+from rag.search.lexical import context_terms
 from rag.store.schema import READY, Document, Passage
 from rag.text import fold
 from rag.units import UnitRegistry
@@ -38,10 +38,11 @@ class IndexedPassage:
     section_path: str
     period: str | None
     text: str
-    context_terms: frozenset[str]  # terms of the title and heading path
+    context_terms: frozenset[str]  # terms of the title, number and heading path
     units: frozenset[str]  # canonical units named in the passage or its headings
     classified: bool = False  # the document is marked MẬT / TỐI MẬT
     ocr: bool = False  # read from a scan: quotes may carry recognition errors
+    number: str | None = None  # its document's number, "19-BC/ĐU"
 
     @cached_property
     def folded_text(self) -> str:
@@ -54,6 +55,7 @@ PASSAGE_COLUMNS = (
         Passage.id,
         Passage.document_id,
         Document.title,
+        Document.number,
         Document.commune,
         Document.commune_key,
         Document.doc_type,
@@ -78,17 +80,17 @@ class PassageReader:
     def __init__(self, units: UnitRegistry, shared: bool = False) -> None:
         self.units = units
         self._shared: dict[object, object] | None = {} if shared else None
-        self._contexts: dict[tuple[str, str], frozenset[str]] = {}
+        self._contexts: dict[tuple[str, str | None, str], frozenset[str]] = {}
 
     def _one(self, value: Any) -> Any:
         return value if self._shared is None else self._shared.setdefault(value, value)
 
     def passage(self, r: Row[Any]) -> IndexedPassage:
         one = self._one
-        key = (r.title, r.section_path)
+        key = (r.title, r.number, r.section_path)
         context = self._contexts.get(key)
         if context is None:
-            context = one(frozenset(map(one, terms(f"{r.title}\n{r.section_path}"))))
+            context = one(frozenset(map(one, context_terms(r.title, r.number, r.section_path))))
             if self._shared is not None:
                 self._contexts[key] = context
         return IndexedPassage(
@@ -106,6 +108,7 @@ class PassageReader:
             units=one(frozenset(map(one, self.units.find_all(f"{r.section_path}\n{r.text}")))),
             classified=r.classification is not None,
             ocr=r.ocr,
+            number=one(r.number),
         )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader, communes_named
-from rag.search.lexical import LexicalIndex, index_text, terms
+from rag.search.lexical import LexicalIndex, passage_terms
 from rag.store import documents
 from rag.store.schema import READY, Document, Passage
 from rag.units import UnitRegistry
@@ -114,7 +114,7 @@ class PassageIndex:
 
 
 def _terms(rows: list[IndexedPassage]) -> Iterator[list[str]]:
-    return (terms(index_text(r.title, r.section_path, r.text)) for r in rows)
+    return (passage_terms(r.title, r.number, r.section_path, r.text) for r in rows)
 
 
 class SnapshotFile:

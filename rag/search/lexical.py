@@ -130,6 +130,14 @@ class LexicalIndex:
         return [LexicalHit(int(i), float(scores[i])) for i in top]
 
 
-def index_text(title: str, section_path: str, text: str) -> str:
-    """What retrieval sees of a passage: its document title and heading path, then its words."""
-    return f"{title}\n{section_path}\n{text}"
+def context_terms(title: str, number: str | None, section_path: str) -> list[str]:
+    """The terms of what a passage is read under: its document's title and number, its heading
+    path. The number counts as one term: a question naming a document by number ("Báo cáo
+    19-BC/ĐU nói về việc gì?") finds its passages, though the header or the file name is the
+    only place that prints it."""
+    return terms(f"{title}\n{section_path}") + doc_number_tokens(number or "")
+
+
+def passage_terms(title: str, number: str | None, section_path: str, text: str) -> list[str]:
+    """What retrieval sees of a passage: its own words and those of its context."""
+    return terms(f"{title}\n{section_path}\n{text}") + doc_number_tokens(number or "")

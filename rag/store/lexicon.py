@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.search.lexical import index_text, terms
+from rag.search.lexical import passage_terms
 from rag.store.schema import READY, Document, Meta, Passage
 
 log = logging.getLogger(__name__)
@@ -107,14 +107,14 @@ def add(session: Session, document_ids: list[str]) -> None:
         return
     D, P = Document, Passage
     found = session.execute(
-        select(P.id, P.document_id, P.section_path, P.text, D.title, D.commune_key, D.classification)
+        select(P.id, P.document_id, P.section_path, P.text, D.title, D.number, D.commune_key, D.classification)
         .join(D)
         .where(P.document_id.in_(ids))
     )
     rows: list[dict[str, object]] = []
     df: Counter[str] = Counter()
     for r in found:
-        counts = Counter(t for t in terms(index_text(r.title, r.section_path, r.text)) if usable(t))
+        counts = Counter(t for t in passage_terms(r.title, r.number, r.section_path, r.text) if usable(t))
         df.update(counts.keys())
         rows.append(
             {
