@@ -9,6 +9,8 @@ from pathlib import Path
 from rag.assistant import Assistant
 from rag.models import ANSWERED, NOT_FOUND, RELATED, TITLE_SECTION
 from rag.scope import Scope
+from rag.search.embed import Embedder
+from tests import backends
 
 OPERATOR = Scope.operator()
 
@@ -87,6 +89,23 @@ def test_a_document_is_answered_by_its_number_kind_and_signer(fresh: Assistant, 
     listed = fresh.ask("Các thông báo tháng 11?", OPERATOR)
     assert "55-TB/ĐU" in listed.answer and listed.citations
     _verbatim(listed)
+
+
+def test_a_document_numbered_only_in_its_file_name_is_found_by_its_number(
+    corpus_copy: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    # As e-office exports are: the number is blank in the text, stamped in the file name; the
+    # five samples are there too, so that the number must decide.
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    source = tmp_path / "ĐU-TB-0055-2025 TBKL chuyen doi so.txt"
+    source.write_text(NOTICE.replace("Số 55-TB/ĐU", "Số -TB/ĐU"), encoding="utf-8")
+    assert not assistant.ingest([source]).failed
+    answer = assistant.ask("Văn bản 55-TB/ĐU nói gì?", OPERATOR)
+    assert answer.status == ANSWERED and answer.answer.startswith("Thông báo số 55-TB/ĐU")
+    notice = next(d.id for d in assistant.documents(OPERATOR) if d.number == "55-TB/ĐU")
+    assert [p.document_id for p in answer.passages[:3]] == [notice] * 3
+    assert any(p.section == TITLE_SECTION for p in answer.passages[:3])
+    _verbatim(answer)
 
 
 def test_an_overview_question_gets_the_general_assessment(assistant: Assistant) -> None:

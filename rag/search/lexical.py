@@ -130,14 +130,18 @@ class LexicalIndex:
         return [LexicalHit(int(i), float(scores[i])) for i in top]
 
 
+def context_text(title: str, number: str | None, section_path: str) -> str:
+    """What a passage is read under: its document's title and number, its heading path. The
+    number is tokenised as a question's is: a question naming a document by number ("Báo cáo
+    19-BC/ĐU nói về việc gì?") finds its passages, though only the header or the file name
+    prints it."""
+    return "\n".join(part for part in (title, number, section_path) if part)
+
+
 def context_terms(title: str, number: str | None, section_path: str) -> list[str]:
-    """The terms of what a passage is read under: its document's title and number, its heading
-    path. The number counts as one term: a question naming a document by number ("Báo cáo
-    19-BC/ĐU nói về việc gì?") finds its passages, though the header or the file name is the
-    only place that prints it."""
-    return terms(f"{title}\n{section_path}") + doc_number_tokens(number or "")
+    return terms(context_text(title, number, section_path))
 
 
 def passage_terms(title: str, number: str | None, section_path: str, text: str) -> list[str]:
     """What retrieval sees of a passage: its own words and those of its context."""
-    return terms(f"{title}\n{section_path}\n{text}") + doc_number_tokens(number or "")
+    return terms(f"{context_text(title, number, section_path)}\n{text}")
