@@ -27,6 +27,7 @@ from rag.search.embed import Embedder, make_embedder
 from rag.search.index import SnapshotFile, Snapshots
 from rag.search.postgres import PostgresCorpora
 from rag.search.retrieve import Retriever
+from rag.search.scoped import ScopedVectors
 from rag.store import backup, deadlines, knowledge
 from rag.store.consistency import Consistency
 from rag.store.database import make_engine, make_sessions, schema_revision
@@ -51,7 +52,7 @@ class Assistant:
         writer = DocumentWriter(self.sessions, self.vectors)
         self.ingestor = Ingestor(writer, self.units, self.embedder, self._writer_lock, self.settings.max_file_bytes)
         self.corpora = self._corpora()
-        self.retriever = Retriever(self.embedder, self.vectors)
+        self.retriever = Retriever(self.embedder, self.vectors, ScopedVectors(self.sessions, self.vectors.model))
         self.router = Router(self.sessions, self.units, self.corpora, self.retriever, self.settings.max_question_chars)
         self.asking = Asking(self.router, self.generator, self._conversations, self.settings.llm_passages)
         self._writer = writer

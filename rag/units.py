@@ -61,6 +61,7 @@ class UnitMatch:
     canonical: str
     alias: str
     length: int  # characters of the folded key matched
+    alone: bool = False  # the text is the unit's name and nothing more (a table cell, a label)
 
 
 class UnitRegistry:
@@ -100,7 +101,7 @@ class UnitRegistry:
         key = _key(re.sub(r"^\s*(?:[-–+•*]|\d+(?:\.\d+)*\.?)\s*", "", text))
         for alias in self._sorted:
             if key == alias or key.startswith(alias + " "):
-                return UnitMatch(self._by_key[alias], alias, len(alias))
+                return UnitMatch(self._by_key[alias], alias, len(alias), key == alias)
         return None
 
     def find_all(self, text: str) -> list[str]:

@@ -428,3 +428,21 @@ def test_legal_bases_open_the_body_not_the_subject() -> None:
     basis = "Căn cứ Quy định số 24-QĐ/TW ngày 30/7/2021 của Ban Chấp hành Trung ương"
     based = unruled.replace("\nNgày ", f"\n{basis}\nNgày ", 1)
     assert "Căn cứ" in based and _meta(based).title == _meta(unruled).title == _meta(BLANK).title
+
+
+def test_a_units_name_alone_is_a_cell_not_an_assignment() -> None:
+    # PDF exports print a table's cells one a line: a column of units' names is one passage
+    # with its figures, assigns nothing, and the unit's real task still opens its own passage.
+    table = "1. Biên chế được giao\nHội đồng nhân dân\n3\nỦy ban nhân dân\n12\nBan Xây dựng Đảng\n5\n"
+    task = "2. Nhiệm vụ\nBan Xây dựng Đảng tham mưu sơ kết công tác tổ chức trong tháng 5/2026.\n"
+    text = BLANK.replace("Ngày 02/4/2026, Thường trực", table + task + "Ngày 02/4/2026, Thường trực", 1)
+    doc = parse(clean(text), "")
+    chunks = chunk(doc, UnitRegistry())
+    cells = [c for c in chunks if "Hội đồng nhân dân" in c.text]
+    assert len(cells) == 1 and "Ủy ban nhân dân" in cells[0].text and "12" in cells[0].text
+    assert not any(c.text.strip() in {"Hội đồng nhân dân", "Ủy ban nhân dân", "Ban Xây dựng Đảng"} for c in chunks)
+    tasks = extract(doc, chunks, UnitRegistry()).tasks
+    assert [t.text for t in tasks if t.unit == "Ban Xây dựng Đảng"] == [
+        "Ban Xây dựng Đảng tham mưu sơ kết công tác tổ chức trong tháng 5/2026."
+    ]
+    assert not any(t.unit in {"Hội đồng nhân dân xã", "Ủy ban nhân dân xã"} for t in tasks)

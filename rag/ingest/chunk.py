@@ -46,7 +46,9 @@ def chunk(doc: ParsedDocument, units: UnitRegistry) -> list[Chunk]:
         heading_unit = any(units.at_start(node.title) for node in doc.path(para.section)[-1:])
         pieces = _pieces(doc.text, para.start, para.end)
         for start, end in pieces:
-            opens_unit = not heading_unit and units.at_start(doc.text[start:end]) is not None
+            # A unit's name alone (a table's cell, a label) assigns nothing: it opens no passage.
+            opener = None if heading_unit else units.at_start(doc.text[start:end])
+            opens_unit = opener is not None and not opener.alone
             size = end - (group[0][0] if group else start)
             # A list under one heading stays whole up to the hard limit: it is one answer.
             limit = MAX_CHARS if para.bullet and group_bullets else TARGET_CHARS

@@ -148,6 +148,8 @@ def _tasks(doc: ParsedDocument, chunks: list[Chunk], units: UnitRegistry) -> lis
             continue
         spans = sentence_spans(doc.text, start, para.end)
         opener = units.at_start(body) if path else None  # before the first heading: assignments only
+        if opener is not None and opener.alone:
+            continue  # a unit's name alone (a table's cell) assigns nothing
         first = doc.text[spans[0][0] : spans[0][1]] if spans else body
         if opener and not _reports(first, opener.length) and not _ASSIGN_RE.search(first[: opener.length + 30]):
             ctx.add(opener.canonical, start, para.end)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rag.ingest.parse import heading_intent
 from rag.search.corpus import Corpus, IndexedPassage
 from rag.search.embed import Embedder
+from rag.search.scoped import ScopedVectors
 from rag.search.understand import Query, period_relation, states_count
 from rag.store.vectors import VectorStore
 
@@ -41,10 +42,16 @@ class Retriever:
     """
 
     def __init__(
-        self, embedder: Embedder, vectors: VectorStore, lexical_weight: float = LEXICAL_WEIGHT, fusion: str = "weighted"
+        self,
+        embedder: Embedder,
+        vectors: VectorStore,
+        scoped: ScopedVectors | None = None,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        fusion: str = "weighted",
     ) -> None:
         self.embedder = embedder
         self.vectors = vectors
+        self.scoped = scoped
         self.lexical_weight = lexical_weight
         self.fusion = fusion
 
@@ -66,10 +73,13 @@ class Retriever:
         where = None if communes is None else {"commune_key": {"$in": list(communes)}}
         dense: dict[str, float] = {}
         if self.lexical_weight < 1.0 or self.fusion == "rrf":
-            similar = {
-                h.passage_id: h.similarity
-                for h in self.vectors.query(self.embedder.query(query.text), CANDIDATES, where)
-            }
+            vector = self.embedder.query(query.text)
+            found_near = None
+            if communes is not None and self.scoped is not None:  # a commune's few passages, exactly
+                found_near = self.scoped.search(corpus.generation, communes, classified, vector, CANDIDATES)
+            if found_near is None:
+                found_near = self.vectors.query(vector, CANDIDATES, where)
+            similar = {h.passage_id: h.similarity for h in found_near}
             # vectors of a retired or unfinished document, or of one the asker may not read, are ignored
             unseen = [pid for pid in similar if pid not in passages]
             passages.update((p.id, p) for p in corpus.passages(unseen, communes, classified))
