@@ -10,7 +10,8 @@ import pytest
 from rag.ingest.chunk import chunk
 from rag.ingest.extract import extract
 from rag.ingest.filename import KIND_CODES, parse_file_name, sentence_case
-from rag.ingest.parse import apply_override, parse
+from rag.ingest.header import apply_override
+from rag.ingest.parse import parse
 from rag.models import TITLE_SECTION
 from rag.text import clean
 from rag.units import UnitRegistry

@@ -2,7 +2,7 @@
 
 Works on the cleaned text (see `rag.text.clean`); every offset refers to it. The header
 (issuing body, number, place-date line, type and subject) and the ending (Nơi nhận,
-signature) become metadata (read in `rag.ingest.header`); the body becomes sections and
+signature) become metadata (read in `rag.ingest.header` and `rag.ingest.ending`); the body becomes sections and
 paragraphs.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# "X as X": re-exported for the modules that import them from here, where they lived before rag.ingest.header.
 from rag.ingest.classification import find_mark
+from rag.ingest.ending import ending_index, read_ending
 from rag.ingest.filename import (
     KIND_CODES,
     FileNameInfo,
@@ -25,10 +25,7 @@ from rag.ingest.filename import (
     sentence_case,
     title_case,
 )
-from rag.ingest.header import DOC_TYPES as DOC_TYPES
-from rag.ingest.header import GENERIC_TYPE, Header, Metadata, ending_index, read_ending, read_header
-from rag.ingest.header import NEWS_TYPE as NEWS_TYPE
-from rag.ingest.header import apply_override as apply_override
+from rag.ingest.header import GENERIC_TYPE, Header, Metadata, read_header
 from rag.text import BULLET_RE, DOC_NUMBER_RE, HEADING_RE, fold
 
 # "PHỤ LỤC", "PHỤ LỤC 2", "Phụ lục số 03", "PHỤ LỤC II" on a line of its own.

@@ -17,8 +17,9 @@ from rag.communes import identity, province_in
 from rag.errors import LoadError
 from rag.ingest.chunk import Chunk, chunk
 from rag.ingest.extract import Extraction, discover_units, extract
+from rag.ingest.header import Metadata, apply_override
 from rag.ingest.load import LoadedFile
-from rag.ingest.parse import Metadata, apply_override, parse
+from rag.ingest.parse import parse
 from rag.text import clean
 from rag.units import UnitRegistry
 

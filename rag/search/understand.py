@@ -8,7 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from rag.ingest.parse import DOC_TYPES
+from rag.ingest.header import DOC_TYPES
 from rag.search.lexical import STOPWORDS
 from rag.search.vocabulary import EQUIVALENT, concept_spans
 from rag.text import clean, doc_number_tokens, fold, word_tokens
