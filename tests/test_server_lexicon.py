@@ -85,6 +85,9 @@ def test_the_index_follows_uploads_replacements_and_deletions(corpus_copy: Path,
     live.delete(gone.id)
     served, embedded = live.corpora.current(), _embedded(live)
     assert served.size == embedded.size
+    with live.sessions() as session:  # the totals kept beside the rows are the rows' own
+        count, mean = session.execute(text("SELECT count(*), avg(length) FROM passage_lexicon")).one()
+    assert (served.size, served._average) == (count, pytest.approx(float(mean)))
     assert _frequencies(served, embedded) == {t: len(embedded.index.rows_with(t)) for t in embedded.index.vocabulary}
     # The terms of the replaced version and of the deleted document alone count nothing.
     vanished = (set(terms(first)) | set(terms(gone_text))) - set(embedded.index.vocabulary)

@@ -32,7 +32,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     select,
     text,
 )
@@ -63,6 +62,15 @@ lexicon_terms = Table(
     metadata,
     Column("term", Text, primary_key=True),
     Column("df", Integer, nullable=False),
+)
+# How many passages are indexed and their terms in all (BM25's mean length), kept as rows
+# come and go: counting them would scan the table each time the corpus changes.
+lexicon_totals = Table(
+    "lexicon_totals",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1
+    Column("passages", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
 )
 FINGERPRINT_KEY = "lexicon"
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions of a lexeme
@@ -113,9 +121,11 @@ def add(session: Session, document_ids: list[str]) -> None:
     )
     rows: list[dict[str, object]] = []
     df: Counter[str] = Counter()
+    length = 0
     for r in found:
         counts = Counter(t for t in passage_terms(r.title, r.number, r.section_path, r.text) if usable(t))
         df.update(counts.keys())
+        length += sum(counts.values())
         rows.append(
             {
                 "passage_id": r.id,
@@ -136,6 +146,10 @@ def add(session: Session, document_ids: list[str]) -> None:
         ),
         rows,
     )
+    session.execute(
+        text("UPDATE lexicon_totals SET passages = passages + :n, length = length + :length WHERE id = 1"),
+        {"n": len(rows), "length": length},
+    )
     upsert = insert(lexicon_terms)
     session.execute(
         upsert.on_conflict_do_update(index_elements=["term"], set_={"df": lexicon_terms.c.df + upsert.excluded.df}),
@@ -150,7 +164,9 @@ def remove(session: Session, document_ids: Iterable[str]) -> None:
         return
     session.execute(
         text(
-            "WITH gone AS (DELETE FROM passage_lexicon WHERE document_id = ANY(:ids) RETURNING terms), "
+            "WITH gone AS (DELETE FROM passage_lexicon WHERE document_id = ANY(:ids) RETURNING terms, length), "
+            "totals AS (UPDATE lexicon_totals SET passages = passages - (SELECT count(*) FROM gone), "
+            "length = length - (SELECT coalesce(sum(gone.length), 0) FROM gone) WHERE id = 1), "
             "counts AS (SELECT u.lexeme, count(*) AS n FROM gone, unnest(gone.terms) AS u GROUP BY u.lexeme) "
             "UPDATE lexicon_terms AS t SET df = t.df - counts.n FROM counts WHERE t.term = counts.lexeme"
         ),
@@ -201,6 +217,7 @@ def reconcile(sessions: sessionmaker[Session], filters_changed: bool = False) ->
         with sessions() as session, session.begin():
             session.execute(delete(passage_lexicon))
             session.execute(delete(lexicon_terms))
+            session.execute(text("UPDATE lexicon_totals SET passages = 0, length = 0 WHERE id = 1"))
     for start in range(0, len(missing), REINDEX_GROUP):
         with sessions() as session, session.begin():
             add(session, missing[start : start + REINDEX_GROUP])
@@ -212,5 +229,5 @@ def reconcile(sessions: sessionmaker[Session], filters_changed: bool = False) ->
 
 def statistics(session: Session) -> tuple[int, float]:
     """(passages indexed, their mean length in terms)."""
-    count, total = session.execute(select(func.count(), func.coalesce(func.sum(passage_lexicon.c.length), 0))).one()
+    count, total = session.execute(select(lexicon_totals.c.passages, lexicon_totals.c.length)).one()
     return int(count), (float(total) / count if count else 1.0)
