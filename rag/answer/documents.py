@@ -47,18 +47,7 @@ def _heading(citations: Citations, doc: DocumentOpening) -> str:
     commune = f" (xã {info.commune})" if info.commune else ""
     cited = ""
     if (title := doc.title) is not None:
-        k = citations.add(
-            title.text,
-            passage_id=title.id,
-            document_id=info.id,
-            title=info.title,
-            commune=info.commune,
-            section=title.section,
-            section_path=title.section_path,
-            text=title.text,
-            ocr=doc.ocr,
-        )
-        cited = f" [{k}]"
+        cited = f" [{_cite(citations, doc, title.id, title.section, title.section_path, title.text, title.text)}]"
     return f"{info.doc_type}{number}{date}{commune}: «{info.title}»{cited}"
 
 
@@ -69,26 +58,28 @@ def _signed(doc: DocumentOpening) -> str:
     return f"Người ký: {role}{doc.signer}."
 
 
+def _cite(
+    citations: Citations, doc: DocumentOpening, passage_id: str, section: str, path: str, text: str, quote: str
+) -> int:
+    return citations.add(
+        quote,
+        passage_id=passage_id,
+        document_id=doc.info.id,
+        title=doc.info.title,
+        commune=doc.info.commune,
+        section=section,
+        section_path=path,
+        text=text,
+        ocr=doc.ocr,
+    )
+
+
 def _cite_sentences(
     citations: Citations, doc: DocumentOpening, passage_id: str, section: str, path: str, text: str, n: int
 ) -> list[str]:
     spans = [s for s in sentence_spans(text) if len(text[s[0] : s[1]].strip()) > 20][:n]
-    parts = []
-    for a, b in spans:
-        quote = text[a:b]
-        k = citations.add(
-            quote,
-            passage_id=passage_id,
-            document_id=doc.info.id,
-            title=doc.info.title,
-            commune=doc.info.commune,
-            section=section,
-            section_path=path,
-            text=text,
-            ocr=doc.ocr,
-        )
-        parts.append(f"{shown(quote)} [{k}]")
-    return parts
+    quotes = [text[a:b] for a, b in spans]
+    return [f"{shown(q)} [{_cite(citations, doc, passage_id, section, path, text, q)}]" for q in quotes]
 
 
 def _body(citations: Citations, doc: DocumentOpening, hits: list[Hit], asked: bool) -> list[str]:

@@ -11,13 +11,13 @@ every term of the question. Below the budget the ranking is exactly the embedded
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.search.bounded import Bounded
 from rag.search.corpus import PASSAGE_COLUMNS, IndexedPassage, PassageReader, communes_named, idf
 from rag.search.lexical import K1, B
 from rag.store import documents
@@ -35,52 +35,9 @@ POSTINGS_BUDGET = 2_000
 DOCUMENTS_KEPT = 256
 TERMS_KEPT = 50_000
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
 
 def _any(terms: Collection[str]) -> str:
     return " | ".join(quoted(t) for t in terms)
-
-
-class Bounded(Generic[K, V]):
-    """A least-recently-used map of at most `size` entries, safe across threads: what a
-    process keeps of the corpus stays bounded however large the corpus grows."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._kept: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            if (value := self._kept.get(key)) is not None:
-                self._kept.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> V:
-        with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-        return value
-
-    def many(self, keys: Collection[K], read: Callable[[list[K]], dict[K, V]], missing: V) -> dict[K, V]:
-        """The values of `keys`, reading those not kept with one call of `read`; a key `read`
-        does not return is kept as `missing`, so it is not asked again."""
-        found: dict[K, V] = {}
-        unknown: list[K] = []
-        for key in keys:
-            if (value := self.get(key)) is None:
-                unknown.append(key)
-            else:
-                found[key] = value
-        if unknown:
-            fresh = read(unknown)
-            for key in unknown:
-                found[key] = self.put(key, fresh.get(key, missing))
-        return found
 
 
 class PostgresCorpus:

@@ -13,14 +13,13 @@ What is read is kept for the corpus generation it was read in, bounded by KEPT_V
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.search.bounded import Bounded
 from rag.store.schema import READY, Document, Passage
 from rag.store.vectors import VectorHit
 
@@ -44,8 +43,7 @@ class ScopedVectors:
         self.sessions = sessions
         self.model = model
         self.limit = limit
-        self._kept: OrderedDict[tuple[int, tuple[str, ...], bool], _Scope] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Bounded[tuple[int, tuple[str, ...], bool], _Scope] = Bounded(KEPT_VECTORS, lambda s: len(s.ids))
 
     def search(
         self, generation: int, communes: list[str], classified: bool, vector: np.ndarray, k: int
@@ -67,16 +65,9 @@ class ScopedVectors:
 
     def _scope(self, generation: int, communes: tuple[str, ...], classified: bool) -> _Scope:
         key = (generation, communes, classified)
-        with self._lock:
-            if (kept := self._kept.get(key)) is not None:
-                self._kept.move_to_end(key)
-                return kept
-        scope = self._read(communes, classified)
-        with self._lock:
-            self._kept[key] = scope
-            while sum(len(s.ids) for s in self._kept.values()) > KEPT_VECTORS and len(self._kept) > 1:
-                self._kept.popitem(last=False)
-        return scope
+        if (kept := self._kept.get(key)) is not None:
+            return kept
+        return self._kept.put(key, self._read(communes, classified))
 
     def _read(self, communes: tuple[str, ...], classified: bool) -> _Scope:
         D, P = Document, Passage
