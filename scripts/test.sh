@@ -26,7 +26,17 @@ PYTHONWARNINGS="ignore:Editable installation" \
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The two passes run side by side: each waits on its servers, files and locks a good part of
+# its time, so together they take little more than the longer one. Each has its own temporary
+# directory; the server pass's output is printed after the embedded one's.
+work="$(mktemp -d)"
+.venv/bin/python -m pytest -q --servers --basetemp "$work/servers" "$@" >"$work/servers.log" 2>&1 &
+servers=$!
+status=0
 echo "== SQLite + embedded Chroma"
-.venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q --basetemp "$work/embedded" "$@" || status=$?
+wait "$servers" || status=$?
 echo "== PostgreSQL + Chroma server"
-.venv/bin/python -m pytest -q --servers "$@"
+cat "$work/servers.log"
+rm -rf "$work"
+exit "$status"

@@ -146,3 +146,49 @@ def test_the_bot_shows_a_related_answer_with_its_sources(assistant: Assistant) -
     assert period.index("không giao nhiệm vụ nào") < period.index("Nguồn:")
     missing = answer_html(assistant.ask("Giá vé máy bay đi Đà Nẵng bao nhiêu?", OPERATOR), docs)
     assert missing.startswith("<i>") and "Nguồn" not in missing
+
+
+REMINDER = """ĐẢNG BỘ TỈNH HẢI DƯƠNG
+ĐẢNG ỦY XÃ AN BÌNH
+Số 61-CV/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+An Bình, ngày 20 tháng 11 năm 2025
+
+V/v đôn đốc triển khai các nhiệm vụ được giao
+
+Kính gửi: Các ban, cơ quan tham mưu Đảng ủy
+
+Để bảo đảm tiến độ các nhiệm vụ Ban Thường vụ Đảng ủy đã giao, Thường trực Đảng ủy đề nghị:
+
+1. Ban Xây dựng Đảng hoàn thiện hồ sơ kết nạp đảng viên mới của các chi bộ thôn trước ngày 05/12/2025.
+
+2. Văn phòng Đảng ủy tổng hợp kết quả thực hiện, báo cáo Thường trực Đảng ủy trước ngày 10/12/2025.
+
+T/L BAN THƯỜNG VỤ
+CHÁNH VĂN PHÒNG
+Trần Thị Mai
+"""
+
+
+def test_a_task_list_keeps_to_the_document_the_question_names_and_to_its_month(
+    corpus_copy: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    # The samples give Ban Xây dựng Đảng and Văn phòng Đảng ủy tasks in other documents and
+    # periods; the reminder states no period, only its date (November 2025).
+    assistant = Assistant(backends.settings_for(corpus_copy), embedder=embedder).start()
+    for name, text in (("an-binh_2025-11-20_cong-van-61.txt", REMINDER), ("an-binh_2025-11-12_tb-55.txt", NOTICE)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert not assistant.ingest([tmp_path / name]).failed
+    reminder = next(d.id for d in assistant.documents(OPERATOR) if d.number == "61-CV/ĐU")
+    named = assistant.ask("Công văn đôn đốc triển khai các nhiệm vụ giao Văn phòng Đảng ủy việc gì?", OPERATOR)
+    assert named.status == ANSWERED
+    assert "tổng hợp kết quả thực hiện, báo cáo Thường trực Đảng ủy" in named.answer
+    assert {c.document_id for c in named.citations} == {reminder}  # not the unit's tasks of other documents
+    _verbatim(named)
+    everything = assistant.ask("Văn phòng Đảng ủy phải làm gì?", OPERATOR)
+    assert len({c.document_id for c in everything.citations}) >= 3
+    november = assistant.ask("Ban Xây dựng Đảng tháng 11 phải làm gì?", OPERATOR)
+    assert november.status == ANSWERED and "không giao nhiệm vụ nào" not in november.answer
+    assert "hoàn thiện hồ sơ kết nạp đảng viên mới" in november.answer
+    assert {c.document_id for c in november.citations} == {reminder}
+    _verbatim(november)

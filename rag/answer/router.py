@@ -11,7 +11,7 @@ from rag.answer.documents import document_answer, wants_document
 from rag.answer.extractive import build_answer, weights_for
 from rag.answer.followup import follow_up_subject
 from rag.answer.overview import is_overview, overview_answer
-from rag.answer.tables import directive_answer, other_period_answer, table_fits, task_answer
+from rag.answer.tables import directive_answer, focused, other_period_answer, task_answer
 from rag.communes import resolve
 from rag.errors import TroLyXaError
 from rag.models import Answer
@@ -60,20 +60,20 @@ class Router:
         communes = scope.narrow(self._asked(query, corpus, commune))
         hits = self.retriever.search(corpus, query, k=10, communes=communes, classified=scope.classified)
         weights = weights_for(corpus, query)
-        if query.units and query.asks_tasks:
+        if query.units and query.asks_tasks and (query.asks_deadline or not query.asks_date):
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
                 for unit in _assignees_first(query, self.units):
                     found = [
                         t for t in knowledge.tasks(session, self.units, unit, scope, communes, period)[1] if t.quote
                     ]
-                    if found and table_fits(query, found, weights):
-                        return task_answer(query.text, unit, found, retrieved(hits)), None
+                    if found and (answering := focused(query, found, weights)):
+                        return task_answer(query.text, unit, answering, retrieved(hits)), None
                     other = (
                         [] if found or not period else knowledge.tasks(session, self.units, unit, scope, communes)[1]
                     )
-                    if other and table_fits(query, other, weights, ignore_period=True):
-                        return other_period_answer(query.text, unit, period or "", other, retrieved(hits)), None
+                    if other and (nearest := focused(query, other, weights)):
+                        return other_period_answer(query.text, unit, period or "", nearest, retrieved(hits)), None
         if wants_document(query):
             with self.sessions() as session:
                 number = query.doc_numbers[0] if query.doc_numbers else None

@@ -52,28 +52,41 @@ def directive_answer(question: str, card: DirectiveCard, passages: list[Retrieve
     return Answer(question, "\n".join(parts), False, citations=citations.items, passages=passages)
 
 
-def table_fits(query: Query, tasks: list[TaskView], weights: TermWeights, *, ignore_period: bool = False) -> bool:
-    """Whether a unit's task list answers the question: one task, with its unit, period and
-    headings, holds the question's informative words. A question about one meeting or one
-    document ("Cuộc họp ngày 23/02/2026, Ban Xây dựng Đảng phải chuẩn bị gì?") is not a
-    request for the unit's whole list, and goes to retrieval."""
+def focused(query: Query, tasks: list[TaskView], weights: TermWeights) -> list[TaskView] | None:
+    """The part of a unit's task list that answers the question; None when no task holds
+    enough of its informative words (the question is about something else: retrieval answers).
+
+    One task holding enough of the question's words, with its unit, period, headings and its
+    document's title, is enough for the list to answer. A question about one meeting ("Cuộc họp ngày 23/02/2026, Ban
+    Xây dựng Đảng phải chuẩn bị gì?") whose words no task holds goes to retrieval. When the
+    question names a document by the words of its title ("Nghị quyết về … đất đai giao Đảng ủy
+    UBND xã nhiệm vụ gì?"), the list is that document's tasks.
+
+    The asked period is not a word to hold: `tasks` are those of the period (a task written
+    with none is of its document's month), or, for the nearest period, of another."""
     from rag.answer.extractive import THRESHOLDS, evidence_for
 
     evidence = evidence_for(query, weights)
-    asked = set(terms(" ".join(query.periods))) if ignore_period else set()
+    month_years = [w for w in query.words if w and re.fullmatch(r"\d{1,2}/(?:19|20)\d\d", w)]
+    asked = {*terms(" ".join(query.periods)), *(part for w in month_years for part in (w, *w.split("/")))}
     words = {t: w for t, w in evidence.words.items() if t not in asked}
-    if not words:
-        return True
+    if not tasks or not words:
+        return tasks or None
     total = sum(words.values())
-    for task in tasks:  # the first task that holds enough of them decides
-        have = _terms_of(f"{task.unit} {task.period or ''} {task.section_path} {task.text}")
-        unit = _terms_of(task.unit)
-        if (
-            sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in unit)) / total
-            >= THRESHOLDS["table_coverage"]
-        ):
-            return True
-    return False
+
+    def held(text: str, unit: str) -> float:
+        have, own = _terms_of(text), _terms_of(unit)
+        return sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in own)) / total
+
+    floor = THRESHOLDS["table_coverage"]
+    read = [f"{t.unit} {t.period or ''} {t.title}\n{t.section_path}\n{t.text}" for t in tasks]
+    if not any(held(text, t.unit) >= floor for text, t in zip(read, tasks, strict=True)):
+        return None
+    named = {t.document_id: held(f"{t.unit} {t.period or ''} {t.title}", t.unit) for t in tasks}
+    best = max(named.values())
+    if best < floor:
+        return tasks
+    return [t for t in tasks if named[t.document_id] >= best - 1e-9]
 
 
 @lru_cache(maxsize=65_536)

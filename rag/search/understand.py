@@ -27,6 +27,11 @@ _UNIT_ACTION_RE = re.compile(r"phai|thuc hien|giao|phu trach|trach nhiem|to chuc
 _DATE_RE = re.compile(
     r"\b(?:ngay nao|hom nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|ngay bao nhieu|han chot)\b"
 )
+# A task's deadline ("phải trình … trước ngày nào?", "hạn chót lúc nào?"), not the date of an
+# event ("Hội nghị … họp ngày nào?"), which no task list answers.
+_DEADLINE_RE = re.compile(
+    r"\b(?:truoc (?:ngay|luc|khi) nao|han chot|thoi han|han nop|phai\b.*\b(?:ngay nao|khi nao|luc nao|bao gio))"
+)
 # Questions about the state of things as a whole: "Tình hình xã X thế nào?", "Kết quả quý III?".
 _OVERVIEW_RE = re.compile(
     r"^(?:tinh hinh|ket qua|danh gia chung|tong quan)\b|\b(?:tinh hinh|ket qua)\b.*\b(?:the nao|ra sao|nhu the nao)\b"
@@ -199,6 +204,7 @@ class Query:
     doc_types: list[str] = field(default_factory=list)  # "Thông báo", "Báo cáo" when the question names them
     doc_numbers: list[str] = field(default_factory=list)
     asks_date: bool = False  # "ngày nào", "khi nào": a sentence must hold a date
+    asks_deadline: bool = False  # "trước ngày nào", "hạn chót": the date a task is due
     asks_overview: bool = False  # "tình hình … thế nào", "kết quả quý III"
     asks_document: bool = False  # "… kết luận gì", "ai ký …": about a document itself
 
@@ -296,6 +302,7 @@ def understand(question: str, known_communes: list[str], units: UnitRegistry | N
         doc_types=[name for name in DOC_TYPES.values() if re.search(rf"\b{fold(name)}\b", folded)],
         doc_numbers=[t[1:] for t in numbers],
         asks_date=bool(_DATE_RE.search(folded)),
+        asks_deadline=bool(_DEADLINE_RE.search(folded)),
         asks_overview=bool(_OVERVIEW_RE.search(folded)),
         asks_document=bool(_ABOUT_DOC_RE.search(folded)),
     )

@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from rag.ingest.directives import ISSUERS, directive_key
@@ -46,6 +46,27 @@ def _period_matches(asked: str, period: str | None) -> bool:
     if re.fullmatch(r"(?:nam )?20\d\d", key):
         return key.split()[-1] in have
     return bool(re.search(rf"(?:^| ){re.escape(key)}(?:$|[ /])", have))
+
+
+_QUARTER_MONTHS = {"i": (1, 2, 3), "ii": (4, 5, 6), "iii": (7, 8, 9), "iv": (10, 11, 12)}
+
+
+def _dated_in(asked: str) -> list[str]:
+    """LIKE patterns of the ISO dates ("2025-09-29", "2025-10") inside the asked period: a task
+    written with no period of its own belongs to its document's date ("công văn đôn đốc tháng
+    9/2025")."""
+    key = period_key(asked)
+    year = re.search(r"\b(20\d\d)\b", key)
+    prefix = year.group(1) if year else "____"
+    if match := re.search(r"\bthang (\d{1,2})\b", key):
+        months: tuple[int, ...] = (int(match.group(1)),)
+    elif match := re.search(r"\bquy (i{1,3}|iv)\b", key):
+        months = _QUARTER_MONTHS[match.group(1)]
+    elif year and re.fullmatch(r"(?:nam )?20\d\d", key):
+        return [f"{prefix}%"]
+    else:
+        return []
+    return [f"{prefix}-{month:02d}%" for month in months if 1 <= month <= 12]
 
 
 def readable(query: Select[Any], scope: Scope, communes: list[str] | None = None) -> Select[Any]:
@@ -112,11 +133,11 @@ def tasks(
     if period:
         # The unit's periods are few (its tasks thousands): match them here, filter in SQL.
         written = session.scalars(select(T.period).where(T.unit == canonical).distinct())
-        matching = [p for p in written if _period_matches(period, p)]
-        if not matching:
+        named = [p for p in written if p is not None and _period_matches(period, p)]
+        undated = [and_(T.period.is_(None), D.date.like(pattern)) for pattern in _dated_in(period)]
+        if not named and not undated:
             return canonical, []
-        named = [p for p in matching if p is not None]
-        query = query.where(or_(T.period.in_(named), T.period.is_(None)) if None in matching else T.period.in_(named))
+        query = query.where(or_(T.period.in_(named), *undated))
     out: list[TaskView] = []
     # Positional rows: a unit's list in a province is thousands of rows, read by every
     # question about the unit.

@@ -13,7 +13,7 @@ from rag.search.corpus import IndexedPassage
 from rag.search.index import PassageIndex
 from rag.search.retrieve import Hit, _rrf, _weighted
 from rag.search.understand import period_relation, understand
-from rag.store.knowledge import _period_matches, period_key
+from rag.store.knowledge import _dated_in, _period_matches, period_key
 from rag.units import UnitRegistry
 
 
@@ -45,6 +45,22 @@ def test_rank_fusion_prefers_agreement_and_scales_to_one() -> None:
 )
 def test_period_matching(asked: str, period: str, matches: bool) -> None:
     assert _period_matches(asked, period) is matches
+
+
+def test_a_deadline_is_asked_apart_from_the_date_of_an_event() -> None:
+    due = understand("Văn phòng Đảng ủy phải trình chương trình làm việc trước ngày nào?", {})
+    assert due.asks_date and due.asks_deadline
+    assert understand("Các chi bộ phải nộp báo cáo khi nào?", {}).asks_deadline
+    held = understand("Hội nghị Ban Chấp hành lần thứ 3 đánh giá nhiệm vụ năm 2025 họp ngày nào?", {})
+    assert held.asks_date and held.asks_tasks and not held.asks_deadline
+
+
+def test_an_undated_task_belongs_to_the_month_of_its_document() -> None:
+    assert _dated_in("tháng 9/2025") == ["2025-09%"]
+    assert _dated_in("thang 9") == ["____-09%"]
+    assert _dated_in("quý III") == ["____-07%", "____-08%", "____-09%"]
+    assert _dated_in("năm 2026") == ["2026%"]
+    assert _dated_in("nhiệm kỳ 2025-2030") == []  # a term is no month of a document
 
 
 def test_period_keys_and_relations() -> None:
