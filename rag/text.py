@@ -280,12 +280,19 @@ def doc_number(number: str, kind: str, issuer: str) -> str:
     return f"{int(number)}-{kind.upper()}/{issuer.upper()}"
 
 
+def _unpadded(part: str) -> str:
+    """ "02" -> "2": a day, a month or a small count is written with or without its zero
+    ("ngày 02/12/2025", "02 hồ sơ"); a code ("0017") keeps its digits."""
+    return (part.lstrip("0") or "0") if len(part) == 2 and part.isdigit() else part
+
+
 def _number_token(raw: str) -> list[str]:
     if "/" in raw:  # parts first, so "tháng 10/2025" yields the pair "tháng 10"
-        return [part.replace(".", "") for part in raw.split("/") if part] + [raw]
+        parts = [_unpadded(part.replace(".", "")) for part in raw.split("/") if part]
+        return [*parts, "/".join(_unpadded(part) for part in raw.split("/"))]
     if "." in raw and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
         return [raw.replace(".", "")]
-    return [raw]
+    return [_unpadded(raw)]
 
 
 def word_tokens(text: str) -> list[str]:

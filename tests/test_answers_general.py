@@ -192,3 +192,19 @@ def test_a_task_list_keeps_to_the_document_the_question_names_and_to_its_month(
     assert "hoàn thiện hồ sơ kết nạp đảng viên mới" in november.answer
     assert {c.document_id for c in november.citations} == {reminder}
     _verbatim(november)
+
+
+def test_a_document_named_by_its_month_is_found_though_its_title_leaves_the_month_out(
+    fresh: Assistant, tmp_path: Path
+) -> None:
+    # Two reminders alike but for their dates: only the header's date tells them apart.
+    october = REMINDER.replace("ngày 20 tháng 11 năm 2025", "ngày 15 tháng 10 năm 2025").replace("61-CV", "48-CV")
+    october = october.replace("trước ngày 05/12/2025", "trước ngày 05/11/2025")
+    for name, text in (("an-binh_cong-van-48.txt", october), ("an-binh_cong-van-61.txt", REMINDER)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert not fresh.ingest([tmp_path / name]).failed
+    for month, due in (("10/2025", "05/11/2025"), ("11/2025", "05/12/2025")):
+        question = f"Theo công văn tháng {month}, hồ sơ kết nạp đảng viên mới phải xong trước ngày nào?"
+        answer = fresh.ask(question, OPERATOR)
+        assert answer.status == ANSWERED and due in answer.answer, (month, answer.answer)
+        _verbatim(answer)

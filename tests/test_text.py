@@ -83,6 +83,13 @@ def test_terms_match_with_and_without_diacritics_and_by_abbreviation() -> None:
     assert "1173" in terms("1.173 đảng viên")
 
 
+def test_a_day_month_or_count_matches_with_or_without_its_zero_and_a_code_keeps_its_digits() -> None:
+    assert terms("ngày 02/12/2025") == terms("ngày 2/12/2025")
+    assert terms("tháng 09/2025") == terms("tháng 9/2025")
+    assert terms("02 hồ sơ") == terms("2 hồ sơ")
+    assert "0017" in terms("ĐU-TB-0017-2025") and "2025" in terms("năm 2025")
+
+
 def test_sentence_spans_are_exact_offsets() -> None:
     text = "Đảng bộ có 1.173 đảng viên. Tỷ lệ đạt 55,8%. Hội CCB dư nợ 18,695 tỷ đồng."
     spans = sentence_spans(text)

@@ -31,15 +31,15 @@ RELATED_TEXT = "Tài liệu không nêu trực tiếp câu trả lời cho câu 
 # longer shown as related to "how many delegates attended" (tests/test_answers_general.py).
 THRESHOLDS = {
     "min_coverage": 0.5,  # share of the question's IDF-weighted words the best sentence holds
+    # Share of the question's adjacent word pairs it must hold: words scattered over a passage
+    # ("nhà văn hóa thôn năm 2027") are not evidence.
+    "min_pair_coverage": 0.15,
     "type_credit": 0.0,  # coverage credited to a sentence holding an item of the asked kind
     "related_coverage": 0.7,  # share of those words the top passage holds to show it as related
     "related_dense": 0.85,  # cosine of question and top passage to show it as related
     "table_coverage": 0.5,  # share of those words one task of a unit's list holds to answer with the list
     "anchor_idf": 4.5,  # log(1 / share of passages): a capitalised name rarer than this names the subject
 }
-# Share of the question's adjacent word pairs it must hold: words scattered over a passage
-# ("nhà văn hóa thôn năm 2027") are not evidence.
-MIN_PAIR_COVERAGE = 0.2
 MIN_PAIR_WEIGHT = 2.0  # pairs of common words ("đơn năm") are no test at all
 MAX_SENTENCES = 3
 NEWEST_AMONG = 5  # passages searched for a newer statement of a figure
@@ -160,7 +160,7 @@ def build_answer(
             support.append((evidence.word_coverage(have) + credit, evidence.pair_coverage(have)))
     word_cov, pair_cov = max(support, key=lambda c: c[0] + c[1])
     chosen = None
-    if word_cov >= gate and pair_cov >= MIN_PAIR_COVERAGE:
+    if word_cov >= gate and pair_cov >= THRESHOLDS["min_pair_coverage"]:
         chosen = _choose(query, hits[:NEWEST_AMONG], evidence_for(query, weights, choosing=True), units)
     if chosen is None:
         return _not_answered(query, every, evidence, passages)

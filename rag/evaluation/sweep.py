@@ -31,6 +31,7 @@ EVAL = Path(__file__).resolve().parents[2] / "tests" / "eval"
 MAX_UNANSWERABLE_ANSWERED = 0.05
 GRID = {
     "min_coverage": [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
+    "min_pair_coverage": [0.1, 0.15, 0.2, 0.25],
     "type_credit": [0.0, 0.2],
 }
 TABLE_GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]

@@ -38,11 +38,12 @@ class IndexedPassage:
     section_path: str
     period: str | None
     text: str
-    context_terms: frozenset[str]  # terms of the title, number and heading path
+    context_terms: frozenset[str]  # terms of the title, number, date and heading path
     units: frozenset[str]  # canonical units named in the passage or its headings
     classified: bool = False  # the document is marked MẬT / TỐI MẬT
     ocr: bool = False  # read from a scan: quotes may carry recognition errors
     number: str | None = None  # its document's number, "19-BC/ĐU"
+    date: str | None = None  # its document's date, ISO to the day or month
 
     @cached_property
     def folded_text(self) -> str:
@@ -56,6 +57,7 @@ PASSAGE_COLUMNS = (
         Passage.document_id,
         Document.title,
         Document.number,
+        Document.date,
         Document.commune,
         Document.commune_key,
         Document.doc_type,
@@ -80,17 +82,17 @@ class PassageReader:
     def __init__(self, units: UnitRegistry, shared: bool = False) -> None:
         self.units = units
         self._shared: dict[object, object] | None = {} if shared else None
-        self._contexts: dict[tuple[str, str | None, str], frozenset[str]] = {}
+        self._contexts: dict[tuple[str, str | None, str | None, str], frozenset[str]] = {}
 
     def _one(self, value: Any) -> Any:
         return value if self._shared is None else self._shared.setdefault(value, value)
 
     def passage(self, r: Row[Any]) -> IndexedPassage:
         one = self._one
-        key = (r.title, r.number, r.section_path)
+        key = (r.title, r.number, r.date, r.section_path)
         context = self._contexts.get(key)
         if context is None:
-            context = one(frozenset(map(one, context_terms(r.title, r.number, r.section_path))))
+            context = one(frozenset(map(one, context_terms(r.title, r.number, r.date, r.section_path))))
             if self._shared is not None:
                 self._contexts[key] = context
         return IndexedPassage(
@@ -109,6 +111,7 @@ class PassageReader:
             classified=r.classification is not None,
             ocr=r.ocr,
             number=one(r.number),
+            date=one(r.date),
         )
 
 

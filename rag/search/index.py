@@ -114,7 +114,7 @@ class PassageIndex:
 
 
 def _terms(rows: list[IndexedPassage]) -> Iterator[list[str]]:
-    return (passage_terms(r.title, r.number, r.section_path, r.text) for r in rows)
+    return (passage_terms(r.title, r.number, r.date, r.section_path, r.text) for r in rows)
 
 
 class SnapshotFile:

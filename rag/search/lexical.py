@@ -130,18 +130,30 @@ class LexicalIndex:
         return [LexicalHit(int(i), float(scores[i])) for i in top]
 
 
-def context_text(title: str, number: str | None, section_path: str) -> str:
-    """What a passage is read under: its document's title and number, its heading path. The
-    number is tokenised as a question's is: a question naming a document by number ("Báo cáo
-    19-BC/ĐU nói về việc gì?") finds its passages, though only the header or the file name
-    prints it."""
-    return "\n".join(part for part in (title, number, section_path) if part)
+def context_text(title: str, number: str | None, date: str | None, section_path: str) -> str:
+    """What a passage is read under: its document's title, number and date, its heading path.
+    The number and the date are written as a question writes them: a question naming a
+    document by number ("Báo cáo 19-BC/ĐU nói về việc gì?") or by its month ("Theo báo cáo
+    tháng 10/2025, …") finds its passages, though only the header or the file name prints
+    them, or the title leaves the month out."""
+    return "\n".join(part for part in (title, number, _written(date), section_path) if part)
 
 
-def context_terms(title: str, number: str | None, section_path: str) -> list[str]:
-    return terms(context_text(title, number, section_path))
+def _written(date: str | None) -> str | None:
+    """ "2025-10-11" -> "11/10/2025 10/2025"; "2025-10" -> "10/2025". Without the word "tháng",
+    which would then be in every passage and weigh nothing where a question asks "mỗi tháng"."""
+    parts = [int(p) for p in (date or "").split("-") if p.isdigit()]
+    if len(parts) == 3:
+        return f"{parts[2]}/{parts[1]}/{parts[0]} {parts[1]}/{parts[0]}"
+    if len(parts) == 2:
+        return f"{parts[1]}/{parts[0]}"
+    return None
 
 
-def passage_terms(title: str, number: str | None, section_path: str, text: str) -> list[str]:
+def context_terms(title: str, number: str | None, date: str | None, section_path: str) -> list[str]:
+    return terms(context_text(title, number, date, section_path))
+
+
+def passage_terms(title: str, number: str | None, date: str | None, section_path: str, text: str) -> list[str]:
     """What retrieval sees of a passage: its own words and those of its context."""
-    return terms(f"{context_text(title, number, section_path)}\n{text}")
+    return terms(f"{context_text(title, number, date, section_path)}\n{text}")

@@ -115,7 +115,7 @@ def add(session: Session, document_ids: list[str]) -> None:
         return
     D, P = Document, Passage
     found = session.execute(
-        select(P.id, P.document_id, P.section_path, P.text, D.title, D.number, D.commune_key, D.classification)
+        select(P.id, P.document_id, P.section_path, P.text, D.title, D.number, D.date, D.commune_key, D.classification)
         .join(D)
         .where(P.document_id.in_(ids))
     )
@@ -123,7 +123,7 @@ def add(session: Session, document_ids: list[str]) -> None:
     df: Counter[str] = Counter()
     length = 0
     for r in found:
-        counts = Counter(t for t in passage_terms(r.title, r.number, r.section_path, r.text) if usable(t))
+        counts = Counter(t for t in passage_terms(r.title, r.number, r.date, r.section_path, r.text) if usable(t))
         df.update(counts.keys())
         length += sum(counts.values())
         rows.append(
