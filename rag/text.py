@@ -378,15 +378,30 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return out
 
 
+# A semicolon that opens the next item of an inline enumeration: "…; (5) Ban Thường vụ …",
+# "…; b) …", "…; - …".
+_ITEM_CUT_RE = re.compile(r";\s+(?=\(?\d{1,2}[).]\s|\(?[a-zđ]\)\s|[-+•–]\s)")
+
+
 def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A long sentence cut at the semicolons that open an enumerated item when it has them (the
+    parts of one item, "(5) … nhân sự tham gia Ban Chấp hành; Phó Bí thư …; … theo Tờ trình
+    số 174", stay together), then, where a piece is still long, at any semicolon."""
     if b - a <= _LONG_SENTENCE:
         return [(a, b)]
+    items = _cut(text, a, b, _ITEM_CUT_RE)
+    if len(items) > 1:
+        return [piece for c, d in items for piece in _split_long(text, c, d)]
+    return _cut(text, a, b, re.compile(r";\s+"))
+
+
+def _cut(text: str, a: int, b: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     pos = a
-    for match in re.finditer(r";\s+", text[a:b]):
-        cut = a + match.start() + 1
+    for match in separator.finditer(text, a, b):
+        cut = match.start() + 1
         if cut - pos >= 80:
             pieces.append((pos, cut))
-            pos = a + match.end()
+            pos = match.end()
     pieces.append((pos, b))
     return pieces

@@ -90,6 +90,22 @@ def test_a_day_month_or_count_matches_with_or_without_its_zero_and_a_code_keeps_
     assert "0017" in terms("ĐU-TB-0017-2025") and "2025" in terms("năm 2025")
 
 
+def test_a_long_sentence_is_cut_between_enumerated_items_not_inside_one() -> None:
+    first = (
+        "(4) Ban Thường vụ Đảng ủy đã họp, thảo luận, thống nhất nhân sự điều động, bổ nhiệm cán bộ lãnh đạo Trung tâm;"
+    )
+    second = (
+        "(5) Ban Thường vụ Đảng ủy nhất trí chỉ định bổ sung nhân sự tham gia Ban Chấp hành Đảng ủy UBND xã; "
+        "Phó Bí thư Chi bộ Quân sự xã, Chi ủy viên Chi bộ Quân sự xã; Chi ủy viên Chi bộ Công an xã theo Tờ trình "
+        "số 174-TTr/BXDĐ ngày 23/02/2026 của Ban Xây dựng Đảng."
+    )
+    text = f"{first} {second}"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [first, second]
+    # With no item marker, a long sentence is still cut at its semicolons.
+    plain = text.replace("(4) ", "").replace("(5) ", "")
+    assert len(sentence_spans(plain)) > 2
+
+
 def test_sentence_spans_are_exact_offsets() -> None:
     text = "Đảng bộ có 1.173 đảng viên. Tỷ lệ đạt 55,8%. Hội CCB dư nợ 18,695 tỷ đồng."
     spans = sentence_spans(text)

@@ -7,6 +7,7 @@ import pytest
 
 from bot import buttons
 from rag.answer.extractive import ABSTAIN_TEXT, build_answer, weights_for
+from rag.answer.router import _asks_for_tasks
 from rag.communes import candidates, commune_key, identity, province_in, resolve
 from rag.scope import Scope
 from rag.search.corpus import IndexedPassage
@@ -53,6 +54,9 @@ def test_a_deadline_is_asked_apart_from_the_date_of_an_event() -> None:
     assert understand("Các chi bộ phải nộp báo cáo khi nào?", {}).asks_deadline
     held = understand("Hội nghị Ban Chấp hành lần thứ 3 đánh giá nhiệm vụ năm 2025 họp ngày nào?", {})
     assert held.asks_date and held.asks_tasks and not held.asks_deadline
+    assert _asks_for_tasks(due) and not _asks_for_tasks(held)
+    assert not _asks_for_tasks(understand("Văn phòng Đảng ủy được giao bao nhiêu biên chế?", {}))
+    assert _asks_for_tasks(understand("Văn phòng Đảng ủy được giao nhiệm vụ gì?", {}))
 
 
 def test_an_undated_task_belongs_to_the_month_of_its_document() -> None:
