@@ -60,7 +60,7 @@ class Router:
         communes = scope.narrow(self._asked(query, corpus, commune))
         hits = self.retriever.search(corpus, query, k=10, communes=communes, classified=scope.classified)
         weights = weights_for(corpus, query)
-        if query.units and query.asks_tasks and _asks_for_tasks(query):
+        if query.units and _asks_for_tasks(query):
             period = query.periods[0] if query.periods else None
             with self.sessions() as session:
                 for unit in _assignees_first(query, self.units):
@@ -101,9 +101,9 @@ def _asks_for_tasks(query: Query) -> bool:
     """Whether a unit's task list can answer: a question for its tasks or a task's deadline, not
     for a count ("được giao bao nhiêu biên chế?"), a person, or the date of an event ("Hội nghị
     … đánh giá nhiệm vụ năm 2025 họp ngày nào?"), which a sentence states."""
-    if query.asks_deadline:
-        return True
-    return not (query.asks_date or query.asks_person or query.counts is not None)
+    if not query.asks_tasks:
+        return False
+    return query.asks_deadline or not (query.asks_date or query.asks_person or query.counts is not None)
 
 
 def _assignees_first(query: Query, units: UnitRegistry) -> list[str]:

@@ -57,10 +57,10 @@ def focused(query: Query, tasks: list[TaskView], weights: TermWeights) -> list[T
     enough of its informative words (the question is about something else: retrieval answers).
 
     One task holding enough of the question's words, with its unit, period, headings and its
-    document's title, is enough for the list to answer. A question about one meeting ("Cuộc họp ngày 23/02/2026, Ban
-    Xây dựng Đảng phải chuẩn bị gì?") whose words no task holds goes to retrieval. When the
-    question names a document by the words of its title ("Nghị quyết về … đất đai giao Đảng ủy
-    UBND xã nhiệm vụ gì?"), the list is that document's tasks.
+    document's title, is enough for the list to answer. A question about one meeting ("Cuộc họp
+    ngày 23/02/2026, Ban Xây dựng Đảng phải chuẩn bị gì?") whose words no task holds goes to
+    retrieval. When the question names a document by the words of its title ("Nghị quyết về …
+    đất đai giao Đảng ủy UBND xã nhiệm vụ gì?"), the list is that document's tasks.
 
     The asked period is not a word to hold: `tasks` are those of the period (a task written
     with none is of its document's month), or, for the nearest period, of another."""
@@ -79,14 +79,18 @@ def focused(query: Query, tasks: list[TaskView], weights: TermWeights) -> list[T
         return sum(w for t, w in words.items() if t in have or (t.startswith("~") and t in own)) / total
 
     floor = THRESHOLDS["table_coverage"]
-    read = [f"{t.unit} {t.period or ''} {t.title}\n{t.section_path}\n{t.text}" for t in tasks]
-    if not any(held(text, t.unit) >= floor for text, t in zip(read, tasks, strict=True)):
+    if not any(
+        held(f"{t.unit} {t.period or ''} {t.title}\n{t.section_path}\n{t.text}", t.unit) >= floor for t in tasks
+    ):
         return None
-    named = {t.document_id: held(f"{t.unit} {t.period or ''} {t.title}", t.unit) for t in tasks}
+    named: dict[str, float] = {}  # a document's title, once per document of the list
+    for t in tasks:
+        if t.document_id not in named:
+            named[t.document_id] = held(f"{t.unit} {t.period or ''} {t.title}", t.unit)
     best = max(named.values())
     if best < floor:
         return tasks
-    return [t for t in tasks if named[t.document_id] >= best - 1e-9]
+    return [t for t in tasks if named[t.document_id] >= best]
 
 
 @lru_cache(maxsize=65_536)
