@@ -234,3 +234,4 @@ class DocumentOpening:
     ocr: bool
     passages: list[OpeningPassage]  # the first of its content
     title: OpeningPassage | None = None  # the header's kind and subject lines, as written
+    recipients: list[str] = field(default_factory=list)  # "Nơi nhận", as written

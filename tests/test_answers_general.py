@@ -86,6 +86,9 @@ def test_a_document_is_answered_by_its_number_kind_and_signer(fresh: Assistant, 
     signer = fresh.ask("Ai ký thông báo 55-TB/ĐU?", OPERATOR)
     assert "Người ký: Phó bí thư Lê Văn Hòa." in signer.answer
     _verbatim(signer)
+    sent = fresh.ask("Thông báo 55-TB/ĐU gửi cho những ai?", OPERATOR)
+    assert "Nơi nhận:\n- Các chi bộ\n- Lưu VPĐU" in sent.answer and sent.status == ANSWERED
+    _verbatim(sent)
     listed = fresh.ask("Các thông báo tháng 11?", OPERATOR)
     assert "55-TB/ĐU" in listed.answer and listed.citations
     _verbatim(listed)

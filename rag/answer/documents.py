@@ -15,6 +15,12 @@ from rag.text import sentence_spans
 OPENING_SENTENCES = 2
 LISTED = 10
 _SIGNER_RE = re.compile(r"\b(?:ai ky|nguoi ky|do ai ky|ky boi|ky ten)\b")
+# "Thông báo … gửi (cho) những ai / đồng chí nào / cơ quan nào?", "nơi nhận": the document's
+# "Nơi nhận" block, which the body never states.
+_RECIPIENTS_RE = re.compile(
+    r"\b(?:noi nhan|gui (?:den |cho |toi )?(?:ai|nhung ai|dau|nhung dau|nhung noi nao)"
+    r"|gui (?:den |cho |toi )?(?:dong chi|co quan|don vi|noi|cap)\b.*\bnao)\b"
+)
 _NEWEST_RE = re.compile(r"\b(?:moi nhat|gan nhat|gan day nhat)\b")
 _LIST_RE = re.compile(r"\b(?:cac|nhung|danh sach)\b")
 _MONTH_RE = re.compile(r"^thang (\d{1,2})$")
@@ -24,11 +30,17 @@ def wants_document(query: Query) -> bool:
     """Whether the question is about documents as such rather than what they say of a subject."""
     if query.doc_numbers and query.asks_document:
         return True
-    if _SIGNER_RE.search(query.folded) and query.doc_types:
+    if (_SIGNER_RE.search(query.folded) or _asks_recipients(query)) and query.doc_types:
         return True
     if _NEWEST_RE.search(query.folded) and (query.doc_types or re.search(r"\bvan ban\b", query.folded)):
         return True
     return bool(query.doc_types and _LIST_RE.search(query.folded) and not query.asks_tasks and query.periods)
+
+
+def _asks_recipients(query: Query) -> bool:
+    """To whom the document goes, not a unit's duty to send something ("phải gửi báo cáo về …
+    trước ngày nào?")."""
+    return bool(_RECIPIENTS_RE.search(query.folded)) and not (query.asks_tasks or query.asks_date)
 
 
 def date_shown(date: str | None) -> str | None:
@@ -49,6 +61,12 @@ def _heading(citations: Citations, doc: DocumentOpening) -> str:
     if (title := doc.title) is not None:
         cited = f" [{_cite(citations, doc, title.id, title.section, title.section_path, title.text, title.text)}]"
     return f"{info.doc_type}{number}{date}{commune}: «{info.title}»{cited}"
+
+
+def _sent_to(doc: DocumentOpening) -> str:
+    if not doc.recipients:
+        return "Văn bản không ghi nơi nhận."
+    return "Nơi nhận:\n" + "\n".join(f"- {r}" for r in doc.recipients)
 
 
 def _signed(doc: DocumentOpening) -> str:
@@ -108,12 +126,16 @@ def document_answer(
         return None
     citations = Citations()
     signer = bool(_SIGNER_RE.search(query.folded))
-    if query.doc_numbers or signer or _NEWEST_RE.search(query.folded):
-        doc = docs[0] if query.doc_numbers or not signer else _best_titled(docs, hits)
+    recipients = _asks_recipients(query)
+    if query.doc_numbers or signer or recipients or _NEWEST_RE.search(query.folded):
+        metadata = signer or recipients
+        doc = docs[0] if query.doc_numbers or not metadata else _best_titled(docs, hits)
         lines = [_heading(citations, doc) + "."]
         if signer:
             lines.append(_signed(doc))
-        lines += [p for p in _body(citations, doc, hits, bool(query.doc_numbers) and not signer) if p]
+        if recipients:
+            lines.append(_sent_to(doc))
+        lines += [p for p in _body(citations, doc, hits, bool(query.doc_numbers) and not metadata) if p]
     else:
         lines = []
         for doc in docs[:LISTED]:

@@ -302,5 +302,5 @@ def own_documents(
         )
         passages = [OpeningPassage(p.id, p.section_label, p.section_path, p.text) for p in rows]
         title = OpeningPassage(titled.id, titled.section_label, titled.section_path, titled.text) if titled else None
-        out.append(DocumentOpening(info, d.signer, d.signer_role, d.ocr, passages, title))
+        out.append(DocumentOpening(info, d.signer, d.signer_role, d.ocr, passages, title, list(d.recipients)))
     return out

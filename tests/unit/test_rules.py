@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import buttons
+from rag.answer.documents import _asks_recipients
 from rag.answer.extractive import ABSTAIN_TEXT, build_answer, weights_for
 from rag.answer.router import _asks_for_tasks
 from rag.communes import candidates, commune_key, identity, province_in, resolve
@@ -58,6 +59,13 @@ def test_a_deadline_is_asked_apart_from_the_date_of_an_event() -> None:
     assert _asks_for_tasks(understand("Văn phòng Đảng ủy được giao trình chương trình làm việc trước ngày nào?", {}))
     assert not _asks_for_tasks(understand("Văn phòng Đảng ủy được giao bao nhiêu biên chế?", {}))
     assert _asks_for_tasks(understand("Văn phòng Đảng ủy được giao nhiệm vụ gì?", {}))
+
+
+def test_to_whom_a_document_goes_is_asked_apart_from_a_duty_to_send() -> None:
+    assert _asks_recipients(understand("Thông báo kết luận ngày 26/8/2025 gửi đồng chí lãnh đạo tỉnh nào?", {}))
+    assert _asks_recipients(understand("Nơi nhận của báo cáo 19-BC/ĐU?", {}))
+    assert not _asks_recipients(understand("Các chi bộ phải gửi báo cáo về Văn phòng trước ngày nào?", {}))
+    assert not _asks_recipients(understand("Văn phòng Đảng ủy được giao gửi những gì?", {}))
 
 
 def test_an_undated_task_belongs_to_the_month_of_its_document() -> None:
