@@ -11,7 +11,7 @@ from rag.answer.documents import document_answer, wants_document
 from rag.answer.extractive import build_answer, weights_for
 from rag.answer.followup import follow_up_subject
 from rag.answer.overview import is_overview, overview_answer
-from rag.answer.tables import directive_answer, focused, other_period_answer, task_answer
+from rag.answer.tables import MENTIONS_SHOWN, directive_answer, focused, other_period_answer, task_answer
 from rag.communes import resolve
 from rag.errors import TroLyXaError
 from rag.models import Answer
@@ -83,7 +83,7 @@ class Router:
                 return about, None
         if query.doc_numbers and not (query.asks_tasks or query.asks_person):
             with self.sessions() as session:
-                card = knowledge.directive(session, query.doc_numbers[0], scope, communes)
+                card = knowledge.directive(session, query.doc_numbers[0], scope, communes, MENTIONS_SHOWN)
             if card is not None:
                 return directive_answer(query.text, card, retrieved(hits)), None
         # The evidence gate decides; a model is only asked to phrase what the passages hold.

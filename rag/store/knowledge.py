@@ -146,34 +146,47 @@ def tasks(
     return canonical, out
 
 
-def directive(session: Session, code: str, scope: Scope, communes: list[str] | None = None) -> DirectiveCard | None:
-    """Everything the documents say of one directive, with every mention and its quote."""
-    rows = session.execute(
-        _ready(store.DirectiveMention, scope, communes).where(store.DirectiveMention.key == directive_key(code))
-    ).all()
-    if not rows:
+def directive(
+    session: Session, code: str, scope: Scope, communes: list[str] | None = None, shown: int | None = None
+) -> DirectiveCard | None:
+    """Everything the documents say of one directive, with every mention and its quote. With
+    `shown`, only that many mentions are read whole, those stating the subject the documents
+    give most fully first: a directive every commune cites has hundreds in a province, and an
+    answer quotes three. Its kind, date, issuer and subject still come from every mention."""
+    M, D = store.DirectiveMention, store.Document
+    key = directive_key(code)
+    facts = (M.id, M.code, M.kind, M.date, M.issuing_body, M.issuer_code, M.subject)
+    ordered = select(*facts).join(D, M.document_id == D.id).where(M.key == key).order_by(D.ingested_at, M.start)
+    mentions = session.execute(readable(ordered, scope, communes)).all()
+    if not mentions:
         return None
-    mentions = rows
 
     def best(values: list[str | None]) -> str | None:
         present = [v for v in values if v]
         return Counter(present).most_common(1)[0][0] if present else None
 
     subjects = [m.subject for m in mentions if m.subject]
-    views: list[MentionView] = []
-    for mention in rows:
-        views.append(
-            MentionView(
-                mention.document_id,
-                mention.doc_title,
-                mention.doc_commune,
-                mention.passage_section,
-                _sentence_around(mention),
-                mention.passage_id,
-                mention.passage_text,
-                mention.doc_ocr,
-            )
+    subject = max(subjects, key=len) if subjects else None
+    read = _ready(M, scope, communes).where(M.key == key)
+    if shown is not None:
+        chosen = [m.id for m in sorted(mentions, key=lambda m: m.subject != subject)[:shown]]
+        order = {mention_id: i for i, mention_id in enumerate(chosen)}
+        rows = sorted(session.execute(read.where(M.id.in_(chosen))).all(), key=lambda r: order[r.id])
+    else:
+        rows = session.execute(read).all()
+    views = [
+        MentionView(
+            row.document_id,
+            row.doc_title,
+            row.doc_commune,
+            row.passage_section,
+            _sentence_around(row),
+            row.passage_id,
+            row.passage_text,
+            row.doc_ocr,
         )
+        for row in rows
+    ]
     first = mentions[0]
     issuer = best([m.issuing_body for m in mentions]) or ISSUERS.get(first.issuer_code or "")
     return DirectiveCard(
@@ -182,7 +195,7 @@ def directive(session: Session, code: str, scope: Scope, communes: list[str] | N
         date=best([m.date for m in mentions]),
         issuer=issuer,
         issuer_code=first.issuer_code,
-        subject=max(subjects, key=len) if subjects else None,
+        subject=subject,
         mentions=views,
     )
 
