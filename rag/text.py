@@ -281,8 +281,8 @@ def doc_number(number: str, kind: str, issuer: str) -> str:
 
 
 def _unpadded(part: str) -> str:
-    """ "02" -> "2": a day, a month or a small count is written with or without its zero
-    ("ngày 02/12/2025", "02 hồ sơ"); a code ("0017") keeps its digits."""
+    """ "02" -> "2": a day, month or small count is written with or without its zero ("ngày
+    02/12/2025", "02 hồ sơ"); a code ("0017") keeps its digits."""
     return (part.lstrip("0") or "0") if len(part) == 2 and part.isdigit() else part
 
 
@@ -328,17 +328,14 @@ def parse_number(text: str) -> float | None:
     match = _NUMBER_RE.fullmatch(text.strip())
     if not match:
         return None
-    value = text.strip().replace(".", "").replace(",", ".")
-    number = float(value)
+    number = float(text.strip().replace(".", "").replace(",", "."))
     return int(number) if number.is_integer() and "," not in text else number
 
 
 def parse_fraction(text: str) -> tuple[float, float] | None:
     """ "1.309/1.860" -> (1309, 1860)."""
     parts = text.split("/")
-    if len(parts) != 2:
-        return None
-    a, b = parse_number(parts[0]), parse_number(parts[1])
+    a, b = (parse_number(parts[0]), parse_number(parts[1])) if len(parts) == 2 else (None, None)
     return None if a is None or b is None else (a, b)
 
 
@@ -355,10 +352,8 @@ _LONG_SENTENCE = 320
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of `text[start:end]`, whitespace trimmed.
-
-    Very long sentences are cut further at semicolons, the way these reports list clauses.
-    """
+    """(start, end) offsets of the sentences of `text[start:end]`, whitespace trimmed; very long
+    ones cut further at semicolons, the way these reports list clauses."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
@@ -378,15 +373,13 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return out
 
 
-# A semicolon that opens the next item of an inline enumeration: "…; (5) Ban Thường vụ …",
-# "…; b) …", "…; - …".
+# A semicolon opening the next item of an inline enumeration: "…; (5) …", "…; b) …", "…; - …".
 _ITEM_CUT_RE = re.compile(r";\s+(?=\(?\d{1,2}[).]\s|\(?[a-zđ]\)\s|[-+•–]\s)")
 
 
 def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """A long sentence cut at the semicolons that open an enumerated item when it has them (the
-    parts of one item, "(5) … nhân sự tham gia Ban Chấp hành; Phó Bí thư …; … theo Tờ trình
-    số 174", stay together), then, where a piece is still long, at any semicolon."""
+    """Cut at the semicolons opening an item when there are some (one item's parts, "(5) …; Phó Bí
+    thư …; … theo Tờ trình số 174", stay one quote), then, where still long, at any semicolon."""
     if b - a <= _LONG_SENTENCE:
         return [(a, b)]
     items = _cut(text, a, b, _ITEM_CUT_RE)
