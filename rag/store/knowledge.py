@@ -132,9 +132,11 @@ def tasks(
     query = readable(query.where(T.unit == canonical).order_by(D.ingested_at, T.start), scope, communes)
     if period:
         # The unit's periods are few (its tasks thousands): match them here, filter in SQL.
-        written = session.scalars(select(T.period).where(T.unit == canonical).distinct())
+        written = list(session.scalars(select(T.period).where(T.unit == canonical).distinct()))
         named = [p for p in written if p is not None and _period_matches(period, p)]
-        undated = [and_(T.period.is_(None), D.date.like(pattern)) for pattern in _dated_in(period)]
+        # Only a unit that has tasks without a period pays for the test of their documents' dates.
+        patterns = _dated_in(period) if None in written else []
+        undated = [and_(T.period.is_(None), D.date.like(pattern)) for pattern in patterns]
         if not named and not undated:
             return canonical, []
         query = query.where(or_(T.period.in_(named), *undated))
