@@ -78,7 +78,7 @@ def anchors(query: Query, weights: TermWeights, rare_idf: float) -> list[frozens
     parts = {p for w in words if "/" in w for p in w.split("/")}
     # "tháng 10/2025" names the period, which documents often write in words ("tháng 10 năm 2025")
     # or only in their date: the period boost of retrieval weighs it, not this test.
-    periods = {w for w in words if re.fullmatch(r"\d{1,2}/(?:19|20)\d\d", w)}
+    periods = query.month_years
     # Vietnamese writes names with capitals; the first word of a question is capitalised anyway.
     capitals = {fold(w) for w in re.findall(r"\w+", query.text)[1:] if w[0].isupper()}
     out: list[frozenset[str]] = []

@@ -67,8 +67,7 @@ def focused(query: Query, tasks: list[TaskView], weights: TermWeights) -> list[T
     from rag.answer.extractive import THRESHOLDS, evidence_for
 
     evidence = evidence_for(query, weights)
-    month_years = [w for w in query.words if w and re.fullmatch(r"\d{1,2}/(?:19|20)\d\d", w)]
-    asked = {*terms(" ".join(query.periods)), *(part for w in month_years for part in (w, *w.split("/")))}
+    asked = {*terms(" ".join(query.periods)), *(part for w in query.month_years for part in (w, *w.split("/")))}
     words = {t: w for t, w in evidence.words.items() if t not in asked}
     if not tasks or not words:
         return tasks or None

@@ -209,6 +209,11 @@ class Query:
     asks_document: bool = False  # "… kết luận gì", "ai ký …": about a document itself
 
     @property
+    def month_years(self) -> set[str]:
+        """The months the question writes with their year ("10/2025"): a period, not a date."""
+        return {w for w in self.words if w and re.fullmatch(r"\d{1,2}/(?:19|20)\d\d", w)}
+
+    @property
     def asks(self) -> str:
         """What the question asks for, for the evaluation's per-kind view and the scorer."""
         if self.asks_tasks and self.units:

@@ -157,9 +157,13 @@ def directive(
     answer quotes three. Its kind, date, issuer and subject still come from every mention."""
     M, D = store.DirectiveMention, store.Document
     key = directive_key(code)
-    facts = (M.id, M.code, M.kind, M.date, M.issuing_body, M.issuer_code, M.subject)
-    ordered = select(*facts).join(D, M.document_id == D.id).where(M.key == key).order_by(D.ingested_at, M.start)
-    mentions = session.execute(readable(ordered, scope, communes)).all()
+    read = _ready(M, scope, communes).where(M.key == key)
+    if shown is None:
+        mentions = rows = session.execute(read).all()
+    else:
+        facts = (M.id, M.code, M.kind, M.date, M.issuing_body, M.issuer_code, M.subject)
+        ordered = select(*facts).join(D, M.document_id == D.id).where(M.key == key).order_by(D.ingested_at, M.start)
+        mentions = session.execute(readable(ordered, scope, communes)).all()
     if not mentions:
         return None
 
@@ -169,13 +173,10 @@ def directive(
 
     subjects = [m.subject for m in mentions if m.subject]
     subject = max(subjects, key=len) if subjects else None
-    read = _ready(M, scope, communes).where(M.key == key)
     if shown is not None:
         chosen = [m.id for m in sorted(mentions, key=lambda m: m.subject != subject)[:shown]]
         order = {mention_id: i for i, mention_id in enumerate(chosen)}
         rows = sorted(session.execute(read.where(M.id.in_(chosen))).all(), key=lambda r: order[r.id])
-    else:
-        rows = session.execute(read).all()
     views = [
         MentionView(
             row.document_id,
