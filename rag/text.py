@@ -378,8 +378,8 @@ _ITEM_CUT_RE = re.compile(r";\s+(?=\(?\d{1,2}[).]\s|\(?[a-zđ]\)\s|[-+•–]\s)
 
 
 def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Cut at the semicolons opening an item when there are some (one item's parts, "(5) …; Phó Bí
-    thư …; … theo Tờ trình số 174", stay one quote), then, where still long, at any semicolon."""
+    """Cut at the semicolons opening an item when there are some (one item's parts, "(2) …; thôn
+    Đông …; … theo Tờ trình số 12-TTr/BDV", stay one quote), then, where still long, at any semicolon."""
     if b - a <= _LONG_SENTENCE:
         return [(a, b)]
     items = _cut(text, a, b, _ITEM_CUT_RE)
